@@ -1,0 +1,111 @@
+"""Typed, validated settings loaded from a TOML file (defaults in ``defaults.toml``).
+
+Targets, thresholds and paths live here, never as literals in transforms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from transforms.definitions import METRICS_BY_NAME
+
+DEFAULT_CONFIG = Path(__file__).with_name("defaults.toml")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class TrustSettings(_Strict):
+    name: str = "Bradford Children and Families Trust"
+    la_code: str = "380"
+    statistical_neighbours: tuple[str, ...] = ()
+
+
+class ValidationSettings(_Strict):
+    max_quarantine_share: float = Field(0.05, ge=0, le=1)
+
+
+class MetricSettings(_Strict):
+    caseload_threshold: int = Field(20, ge=0)
+    working_days_per_year: float = Field(253, gt=0)
+
+
+class BenchmarkSettings(_Strict):
+    dfe_indicator_file: Path | None = None
+
+    @field_validator("dfe_indicator_file", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+
+class RunSettings(_Strict):
+    task_runner: Literal["threads", "dask"] = "threads"
+    dask_address: str = ""
+
+
+class Target(_Strict):
+    """A target for one metric over one period (inclusive dates; ``to`` None = open)."""
+
+    metric: str
+    from_date: dt.date = Field(alias="from")
+    to_date: dt.date | None = Field(None, alias="to")
+    comparison: Literal["<", "<="]
+    target: float
+    tolerance: float = Field(0.0, ge=0)
+
+    @field_validator("metric")
+    @classmethod
+    def _known_metric(cls, value: str) -> str:
+        if value not in METRICS_BY_NAME:
+            raise ValueError(f"unknown metric {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _period_in_order(self) -> Target:
+        if self.to_date is not None and self.to_date < self.from_date:
+            raise ValueError(f"target period for {self.metric} ends before it starts")
+        return self
+
+
+class Settings(_Strict):
+    trust: TrustSettings = TrustSettings()
+    validation: ValidationSettings = ValidationSettings()
+    metrics: MetricSettings = MetricSettings()
+    benchmarks: BenchmarkSettings = BenchmarkSettings()
+    run: RunSettings = RunSettings()
+    targets: tuple[Target, ...] = ()
+
+    @model_validator(mode="after")
+    def _targets_do_not_overlap(self) -> Settings:
+        by_metric: dict[str, list[Target]] = {}
+        for target in self.targets:
+            by_metric.setdefault(target.metric, []).append(target)
+        for metric, periods in by_metric.items():
+            periods.sort(key=lambda t: t.from_date)
+            for earlier, later in zip(periods, periods[1:], strict=False):
+                if earlier.to_date is None or earlier.to_date >= later.from_date:
+                    raise ValueError(f"target periods for {metric} overlap")
+        return self
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read settings from ``path`` (default: the packaged ``defaults.toml``). Relative
+    paths inside the file are resolved against the file's folder."""
+    config_path = path or DEFAULT_CONFIG
+    with config_path.open("rb") as handle:
+        raw = tomllib.load(handle)
+    settings = Settings.model_validate(raw)
+    benchmark_file = settings.benchmarks.dfe_indicator_file
+    if benchmark_file is not None and not benchmark_file.is_absolute():
+        resolved = (config_path.parent / benchmark_file).resolve()
+        settings = settings.model_copy(
+            update={"benchmarks": BenchmarkSettings(dfe_indicator_file=resolved)}
+        )
+    return settings
