@@ -1,0 +1,1 @@
+"""Prefect flows and tasks: orchestration only (read -> validate -> transform -> write)."""

@@ -1,0 +1,38 @@
+"""The nightly flow: one as-of date, from the newest extract drop to published files."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from prefect import flow
+
+from flows.tasks import (
+    compute_report,
+    load_benchmarks,
+    locate_drop,
+    read_extracts,
+    validate_extracts,
+    write_outputs,
+)
+from workforce.settings import load_settings
+
+
+@flow(name="nightly", log_prints=False)
+def nightly(
+    input_dir: Path,
+    output_dir: Path,
+    as_of: dt.date | None = None,
+    config: Path | None = None,
+) -> dict[str, Path]:
+    """Read the newest drop on or before ``as_of`` (default today), validate it, compute
+    the metrics and publish the workbook, ``metrics.csv`` and ``data_quality.csv`` under
+    ``<output_dir>/<as_of>/``. Nothing is published when any step fails."""
+    settings = load_settings(config)
+    as_of = as_of or dt.date.today()
+    drop_path, drop_date = locate_drop(input_dir, as_of)
+    drop = read_extracts(drop_path, drop_date)
+    validation = validate_extracts(drop, as_of, settings)
+    report = compute_report(validation, as_of, settings)
+    benchmarks = load_benchmarks(settings)
+    return write_outputs(output_dir, report, validation, drop, settings, benchmarks)

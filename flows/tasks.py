@@ -1,0 +1,130 @@
+"""Small typed Prefect tasks. Each one calls an I/O module (``workforce.*``) or a pure
+transform (``transforms.*``); none holds logic of its own.
+
+Results are passed in memory: frames are neither hashed for caching nor persisted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from transforms.findings import combine_findings, stale_drop_finding
+from transforms.metrics import MetricParams
+from transforms.report import RunReport, build_report
+from transforms.targets import targets_frame
+from workforce.extract_io import Drop, find_drop, read_drop
+from workforce.outputs import publish, write_findings_csv, write_metrics_csv
+from workforce.settings import Settings
+from workforce.validation import ValidationResult, validate_drop
+
+_IN_MEMORY = {"cache_policy": NO_CACHE, "persist_result": False}
+
+
+def metric_params(settings: Settings) -> MetricParams:
+    return MetricParams(
+        caseload_threshold=settings.metrics.caseload_threshold,
+        working_days_per_year=settings.metrics.working_days_per_year,
+    )
+
+
+@task(name="locate-drop", **_IN_MEMORY)
+def locate_drop(input_dir: Path, as_of: dt.date) -> tuple[Path, dt.date | None]:
+    return find_drop(input_dir, as_of)
+
+
+@task(name="read-extracts", **_IN_MEMORY)
+def read_extracts(drop_path: Path, drop_date: dt.date | None) -> Drop:
+    return read_drop(drop_path, drop_date)
+
+
+@task(name="validate-extracts", **_IN_MEMORY)
+def validate_extracts(drop: Drop, as_of: dt.date, settings: Settings) -> ValidationResult:
+    return validate_drop(drop, as_of, settings.validation.max_quarantine_share)
+
+
+@task(name="compute-metrics", **_IN_MEMORY)
+def compute_report(validation: ValidationResult, as_of: dt.date, settings: Settings) -> RunReport:
+    return build_report(
+        validation.extracts, as_of, metric_params(settings), targets_frame(settings.targets)
+    )
+
+
+@task(name="load-benchmarks", **_IN_MEMORY)
+def load_benchmarks(settings: Settings) -> pl.DataFrame | None:
+    path = settings.benchmarks.dfe_indicator_file
+    if path is None:
+        return None
+    from workforce.benchmarks_io import read_dfe_indicators
+
+    return read_dfe_indicators(path)
+
+
+@task(name="write-outputs", **_IN_MEMORY)
+def write_outputs(
+    output_dir: Path,
+    report: RunReport,
+    validation: ValidationResult,
+    drop: Drop,
+    settings: Settings,
+    benchmarks: pl.DataFrame | None,
+) -> dict[str, Path]:
+    from workforce.workbook import WorkbookInputs, build_workbook, save_workbook
+
+    as_of = report.as_of
+    findings = combine_findings(
+        [
+            stale_drop_finding(drop.drop_date, as_of),
+            validation.findings,
+            report.allocation_findings,
+        ]
+    )
+    workbook = build_workbook(
+        WorkbookInputs(
+            as_of=as_of,
+            extract_date=drop.drop_date,
+            generated_at=dt.datetime.now().replace(microsecond=0),
+            settings=settings,
+            supplied=validation.extracts.supplied(),
+            metrics=report.metrics,
+            trend=report.trend,
+            caseload_by_worker=report.caseload_by_worker,
+            vacancy_by_cell=report.vacancy_by_cell,
+            leaving_reasons=report.leaving_reasons,
+            findings=findings,
+            extract_summaries=summaries_frame(validation),
+            benchmarks=benchmarks,
+        )
+    )
+    return publish(
+        output_dir / as_of.isoformat(),
+        {
+            f"workforce_stability_{as_of.isoformat()}.xlsx": lambda p: save_workbook(workbook, p),
+            "metrics.csv": lambda p: write_metrics_csv(report.metrics, p),
+            "data_quality.csv": lambda p: write_findings_csv(findings, p),
+        },
+    )
+
+
+def summaries_frame(validation: ValidationResult) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                "extract": s.extract,
+                "rows_read": s.rows_read,
+                "rows_quarantined": s.rows_quarantined,
+                "warnings": s.warnings,
+            }
+            for s in validation.summaries
+        ],
+        schema={
+            "extract": pl.String,
+            "rows_read": pl.Int64,
+            "rows_quarantined": pl.Int64,
+            "warnings": pl.Int64,
+        },
+    )

@@ -1,0 +1,38 @@
+"""Shared test fixtures. Prefect runs against one temporary local server per session."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from workforce.runtime import configure_prefect_env
+
+configure_prefect_env()
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_INCOMING = REPO_ROOT / "sample_data" / "incoming"
+SAMPLE_DROP = SAMPLE_INCOMING / "2026-11-20"
+# shared/ sits beside the checkout (the spec and the DfE reference file, never copied in).
+SHARED = REPO_ROOT.parent / "shared"
+DFE_INDICATOR_FILE = SHARED / "reference" / "dfe_csww_indicators_2017_to_2025.csv"
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """A temporary Prefect server and database for the whole session (starting one per
+    test would cost ~10 s each)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def dfe_indicator_file() -> Path:
+    if not DFE_INDICATOR_FILE.exists():
+        pytest.skip(f"DfE reference file not found at {DFE_INDICATOR_FILE}")
+    return DFE_INDICATOR_FILE

@@ -1,0 +1,148 @@
+"""The ``workforce`` command: run, validate, backfill, serve.
+
+Failures print one clear line and exit non-zero; nothing is published for a failed run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from workforce.runtime import configure_prefect_env
+
+configure_prefect_env()
+
+app = typer.Typer(
+    name="workforce",
+    help="Workforce-stability analytics: HR extracts in, validated metrics and an HR workbook out.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+
+InputOption = Annotated[
+    Path,
+    typer.Option(
+        "--input",
+        help="One extract drop folder, or an incoming/ folder of YYYY-MM-DD drops.",
+        exists=True,
+        file_okay=False,
+    ),
+]
+OutputOption = Annotated[
+    Path, typer.Option("--output", help="Folder the <as_of>/ output folders are written to.")
+]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", help="Settings file (TOML); default: the packaged defaults.", exists=True
+    ),
+]
+
+
+def _parse_date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
+
+
+def _fail(error: BaseException) -> typer.Exit:
+    console.print(f"[bold red]workforce: run failed:[/] {error}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=1)
+
+
+@app.command()
+def run(
+    input_dir: InputOption,
+    output_dir: OutputOption,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="As-of date YYYY-MM-DD (default: today).")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Run the nightly flow for one as-of date and publish its workbook and CSVs."""
+    as_of_date = _parse_date(as_of) or dt.date.today()
+    from workforce.errors import RunFailure
+    from workforce.runtime import prewarm_great_expectations
+
+    prewarm_great_expectations()
+    from flows.nightly import nightly
+
+    try:
+        published = nightly(
+            input_dir=input_dir.resolve(),
+            output_dir=output_dir.resolve(),
+            as_of=as_of_date,
+            config=config.resolve() if config else None,
+        )
+    except RunFailure as error:
+        raise _fail(error) from None
+    except Exception as error:  # an unexpected fault still gets one clear line
+        raise _fail(f"{type(error).__name__}: {error}") from error
+    for path in published.values():
+        console.print(f"wrote {path}", highlight=False)
+
+
+@app.command()
+def validate(
+    input_dir: InputOption,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="As-of date YYYY-MM-DD (default: today).")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Validate a drop without computing or publishing anything; print a summary."""
+    from rich.table import Table
+
+    from workforce.errors import RunFailure
+    from workforce.extract_io import find_drop, read_drop
+    from workforce.settings import load_settings
+    from workforce.validation import validate_drop
+
+    as_of_date = _parse_date(as_of) or dt.date.today()
+    settings = load_settings(config)
+    try:
+        drop_path, drop_date = find_drop(input_dir.resolve(), as_of_date)
+        result = validate_drop(
+            read_drop(drop_path, drop_date), as_of_date, settings.validation.max_quarantine_share
+        )
+    except RunFailure as error:
+        raise _fail(error) from None
+    table = Table(title=f"Validation of {drop_path}")
+    for column in ("extract", "rows read", "quarantined", "warnings"):
+        table.add_column(column, justify="left" if column == "extract" else "right")
+    for summary in result.summaries:
+        table.add_row(
+            summary.extract,
+            str(summary.rows_read),
+            str(summary.rows_quarantined),
+            str(summary.warnings),
+        )
+    Console().print(table)
+    by_rule = result.findings.group_by(["extract", "rule", "severity"]).len().sort(
+        ["extract", "rule"]
+    )
+    if by_rule.height:
+        rules = Table(title="Findings by rule")
+        for column in ("extract", "rule", "severity", "count"):
+            rules.add_column(column)
+        for extract, rule, severity, count in by_rule.rows():
+            rules.add_row(extract or "(drop)", rule, severity, str(count))
+        Console().print(rules)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""Process-wide runtime set-up for local runs: Prefect's embedded mode, quiet and robust.
+
+Must run before ``prefect`` is imported (Prefect reads its settings at import time).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+# Prefect's embedded server takes ~10 s to start here and can exceed its default 20 s
+# start-up timeout on a cold machine; analytics calls would try the network we do not have.
+_PREFECT_DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_UI_ENABLED": "false",
+    # Great Expectations: no usage statistics, no progress bars on the console.
+    "GX_ANALYTICS_ENABLED": "false",
+}
+
+
+def configure_prefect_env() -> None:
+    """Set quiet, offline-safe defaults without overriding what the user exported."""
+    for name, value in _PREFECT_DEFAULTS.items():
+        os.environ.setdefault(name, value)
+
+
+def prewarm_great_expectations() -> threading.Thread:
+    """Import great_expectations in a background thread.
+
+    GX takes seconds to import; started before the flow, the import overlaps Prefect's
+    embedded-server start-up instead of adding to it.
+    """
+
+    def _import() -> None:
+        try:
+            import great_expectations  # noqa: F401
+        except Exception:  # pragma: no cover - the validation task reports the real error
+            pass
+
+    thread = threading.Thread(target=_import, name="gx-prewarm", daemon=True)
+    thread.start()
+    return thread
