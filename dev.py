@@ -67,8 +67,8 @@ def ensure_env() -> None:
     _run(PYTHON, "-m", "pip", "install", "-q", "--require-hashes", "--no-deps", "-r", handle.name)
     os.unlink(handle.name)
     uv = BIN / ("uv.exe" if os.name == "nt" else "uv")
-    _run(uv, "pip", "install", "-q", "--python", PYTHON, "--compile-bytecode", "-r",
-         "--require-hashes", LOCK)  # fmt: skip
+    _run(uv, "pip", "install", "-q", "--python", PYTHON, "--compile-bytecode",
+         "--require-hashes", "-r", LOCK)  # fmt: skip
     _run(uv, "pip", "install", "-q", "--python", PYTHON, "--compile-bytecode", "--no-deps",
          "-e", ROOT)  # fmt: skip
     STAMP.write_text(_fingerprint())
