@@ -78,7 +78,9 @@ def sample() -> None:
     ensure_env()
     _run(BIN / "workforce", "run", "--input", "sample_data/incoming", "--output", "output",
          "--as-of", SAMPLE_AS_OF)  # fmt: skip
-    print(f"\nWorkbook: {ROOT / 'output' / SAMPLE_AS_OF / f'workforce_stability_{SAMPLE_AS_OF}.xlsx'}")
+    print(
+        f"\nWorkbook: {ROOT / 'output' / SAMPLE_AS_OF / f'workforce_stability_{SAMPLE_AS_OF}.xlsx'}"
+    )
 
 
 def test() -> None:

@@ -15,7 +15,17 @@ from flows.tasks import (
     validate_extracts,
     write_outputs,
 )
+from transforms.schedule import as_of_for_scheduled_run
 from workforce.settings import load_settings
+
+
+def _scheduled_as_of() -> dt.date:
+    from prefect.runtime import flow_run
+
+    scheduled = flow_run.scheduled_start_time
+    if isinstance(scheduled, dt.datetime) and scheduled.tzinfo is not None:
+        return as_of_for_scheduled_run(scheduled)
+    return as_of_for_scheduled_run(dt.datetime.now(dt.UTC))
 
 
 @flow(name="nightly", log_prints=False)
@@ -25,11 +35,14 @@ def nightly(
     as_of: dt.date | None = None,
     config: Path | None = None,
 ) -> dict[str, Path]:
-    """Read the newest drop on or before ``as_of`` (default today), validate it, compute
-    the metrics and publish the workbook, ``metrics.csv`` and ``data_quality.csv`` under
-    ``<output_dir>/<as_of>/``. Nothing is published when any step fails."""
+    """Read the newest drop on or before ``as_of``, validate it, compute the metrics and
+    publish the workbook, ``metrics.csv`` and ``data_quality.csv`` under
+    ``<output_dir>/<as_of>/``. Nothing is published when any step fails.
+
+    ``as_of`` defaults to the day before the run's scheduled start in UK time, so a late or
+    retried scheduled run computes the same day."""
     settings = load_settings(config)
-    as_of = as_of or dt.date.today()
+    as_of = as_of or _scheduled_as_of()
     drop_path, drop_date = locate_drop(input_dir, as_of)
     drop = read_extracts(drop_path, drop_date)
     validation = validate_extracts(drop, as_of, settings)

@@ -12,15 +12,15 @@ from pathlib import Path
 import polars as pl
 from prefect import task
 from prefect.cache_policies import NO_CACHE
-
-from transforms.findings import combine_findings, stale_drop_finding
 from transforms.metrics import MetricParams
-from transforms.report import RunReport, build_report
 from transforms.targets import targets_frame
 from workforce.extract_io import Drop, find_drop, read_drop
+from workforce.validation import ValidationResult, validate_drop
+
+from transforms.findings import combine_findings, stale_drop_finding
+from transforms.report import RunReport, build_report, metrics_with_targets
 from workforce.outputs import publish, write_findings_csv, write_metrics_csv
 from workforce.settings import Settings
-from workforce.validation import ValidationResult, validate_drop
 
 _IN_MEMORY = {"cache_policy": NO_CACHE, "persist_result": False}
 
@@ -73,6 +73,40 @@ def write_outputs(
     settings: Settings,
     benchmarks: pl.DataFrame | None,
 ) -> dict[str, Path]:
+    return publish_report(output_dir, report, validation, drop, settings, benchmarks)
+
+
+@task(name="write-date-outputs", **_IN_MEMORY)
+def write_date_outputs(
+    output_dir: Path,
+    as_of: dt.date,
+    trend: pl.DataFrame,
+    validation: ValidationResult,
+    drop: Drop,
+    settings: Settings,
+    benchmarks: pl.DataFrame | None,
+) -> dict[str, Path]:
+    """One backfilled date's folder, exactly as the nightly run writes it, from the
+    trend rows the backfill already computed in its single pass."""
+    report = build_report(
+        validation.extracts,
+        as_of,
+        metric_params(settings),
+        targets_frame(settings.targets),
+        trend=trend,
+    )
+    return publish_report(output_dir, report, validation, drop, settings, benchmarks)
+
+
+def publish_report(
+    output_dir: Path,
+    report: RunReport,
+    validation: ValidationResult,
+    drop: Drop,
+    settings: Settings,
+    benchmarks: pl.DataFrame | None,
+) -> dict[str, Path]:
+    """Build the workbook and publish the three files of ``<output_dir>/<as_of>/``."""
     from workforce.workbook import WorkbookInputs, build_workbook, save_workbook
 
     as_of = report.as_of
@@ -126,5 +160,40 @@ def summaries_frame(validation: ValidationResult) -> pl.DataFrame:
             "rows_read": pl.Int64,
             "rows_quarantined": pl.Int64,
             "warnings": pl.Int64,
+        },
+    )
+
+
+@task(name="compute-series", **_IN_MEMORY)
+def compute_series(
+    validation: ValidationResult, as_of_dates: list[dt.date], settings: Settings
+) -> pl.DataFrame:
+    """Every requested date's metrics (with targets) in one vectorised pass."""
+    return metrics_with_targets(
+        validation.extracts, as_of_dates, metric_params(settings), targets_frame(settings.targets)
+    )
+
+
+@task(name="write-series", **_IN_MEMORY)
+def write_series(
+    folder: Path,
+    series: pl.DataFrame,
+    findings: pl.DataFrame,
+    settings: Settings,
+    start: dt.date,
+    end: dt.date,
+) -> dict[str, Path]:
+    from workforce.trend_workbook import build_trend_workbook
+    from workforce.workbook import save_workbook
+
+    workbook = build_trend_workbook(series, settings, start, end)
+    return publish(
+        folder,
+        {
+            f"workforce_stability_trend_{start.isoformat()}_{end.isoformat()}.xlsx": (
+                lambda p: save_workbook(workbook, p)
+            ),
+            "metrics.csv": lambda p: write_metrics_csv(series, p),
+            "data_quality.csv": lambda p: write_findings_csv(findings, p),
         },
     )

@@ -64,9 +64,7 @@ def build_report(
         caseload_by_worker=(
             caseload_by_worker(extracts, as_of) if "caseloads" in supplied else None
         ),
-        vacancy_by_cell=(
-            vacancy_by_cell(extracts, as_of) if "establishment" in supplied else None
-        ),
+        vacancy_by_cell=(vacancy_by_cell(extracts, as_of) if "establishment" in supplied else None),
         leaving_reasons=leaving_reasons(extracts, as_of),
         allocation_findings=uncounted_allocations(extracts, as_of),
     )

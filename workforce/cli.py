@@ -128,8 +128,8 @@ def validate(
             str(summary.warnings),
         )
     Console().print(table)
-    by_rule = result.findings.group_by(["extract", "rule", "severity"]).len().sort(
-        ["extract", "rule"]
+    by_rule = (
+        result.findings.group_by(["extract", "rule", "severity"]).len().sort(["extract", "rule"])
     )
     if by_rule.height:
         rules = Table(title="Findings by rule")
@@ -138,6 +138,77 @@ def validate(
         for extract, rule, severity, count in by_rule.rows():
             rules.add_row(extract or "(drop)", rule, severity, str(count))
         Console().print(rules)
+
+
+@app.command()
+def backfill(
+    input_dir: InputOption,
+    output_dir: OutputOption,
+    start: Annotated[str, typer.Option("--start", help="First as-of date, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--end", help="Last as-of date, YYYY-MM-DD.")],
+    every: Annotated[
+        str, typer.Option("--every", help="day, week (Sundays) or month (month-ends).")
+    ] = "month",
+    workbooks: Annotated[
+        bool, typer.Option("--workbooks", help="Also write each date's folder as a nightly run.")
+    ] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Metrics for a range of past as-of dates, from one drop read and validated once."""
+    from workforce.errors import RunFailure
+    from workforce.runtime import prewarm_great_expectations
+
+    start_date, end_date = _parse_date(start), _parse_date(end)
+    assert start_date is not None and end_date is not None
+    if every not in ("day", "week", "month"):
+        raise typer.BadParameter("--every must be day, week or month")
+    if end_date < start_date:
+        raise typer.BadParameter("--end is before --start")
+    prewarm_great_expectations()
+    from flows.backfill import backfill as backfill_flow
+
+    try:
+        published = backfill_flow(
+            input_dir=input_dir.resolve(),
+            output_dir=output_dir.resolve(),
+            start=start_date,
+            end=end_date,
+            every=every,  # type: ignore[arg-type]
+            workbooks=workbooks,
+            config=config.resolve() if config else None,
+            progress=sys.stderr.isatty(),
+        )
+    except RunFailure as error:
+        raise _fail(error) from None
+    except Exception as error:
+        raise _fail(f"{type(error).__name__}: {error}") from error
+    for path in published.values():
+        console.print(f"wrote {path}", highlight=False)
+
+
+@app.command()
+def serve(
+    input_dir: InputOption,
+    output_dir: OutputOption,
+    config: ConfigOption = None,
+) -> None:
+    """Serve the nightly deployment (02:00 Europe/London) and the backfill deployment.
+
+    Needs a Prefect server (PREFECT_API_URL); Prefect's scheduler does not run in the
+    embedded mode that `workforce run` uses.
+    """
+    import os
+
+    if not os.environ.get("PREFECT_API_URL"):
+        raise _fail(
+            "PREFECT_API_URL is not set: start a server with `prefect server start` in another "
+            "terminal, then `export PREFECT_API_URL=http://127.0.0.1:4200/api` and run again."
+        )
+    from flows.deployments import serve_deployments
+
+    serve_deployments(
+        input_dir.resolve(), output_dir.resolve(), config.resolve() if config else None
+    )
 
 
 def main() -> None:  # pragma: no cover - console entry point

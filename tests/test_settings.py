@@ -1,0 +1,63 @@
+"""Settings: the defaults file, and refusal of bad configuration."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from workforce.settings import load_settings
+
+
+def test_default_targets_are_the_business_plan_indicator_16() -> None:
+    settings = load_settings()
+    rows = [
+        (t.metric, t.from_date, t.to_date, t.comparison, t.target, t.tolerance)
+        for t in settings.targets
+    ]
+    assert rows == [
+        ("agency_rate", dt.date(2023, 4, 1), dt.date(2024, 3, 31), "<", 0.48, 0.02),
+        ("agency_rate", dt.date(2024, 4, 1), dt.date(2025, 3, 31), "<=", 0.30, 0.02),
+        ("agency_rate", dt.date(2025, 4, 1), dt.date(2026, 3, 31), "<=", 0.20, 0.02),
+        ("agency_rate", dt.date(2026, 4, 1), None, "<=", 0.20, 0.02),
+    ]
+    assert settings.metrics.caseload_threshold == 20
+    assert settings.metrics.working_days_per_year == 253
+    assert settings.validation.max_quarantine_share == 0.05
+    assert settings.benchmarks.dfe_indicator_file is None
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    return path
+
+
+def test_relative_benchmark_path_is_read_from_the_config_folder(tmp_path: Path) -> None:
+    path = _write(tmp_path, '[benchmarks]\ndfe_indicator_file = "dfe.csv"\n')
+    assert load_settings(path).benchmarks.dfe_indicator_file == tmp_path / "dfe.csv"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[[targets]]\nmetric = "agency_rat"\nfrom = 2024-04-01\ncomparison = "<"\ntarget = 0.3\n',
+         "unknown metric"),
+        ('[[targets]]\nmetric = "agency_rate"\nfrom = 2024-04-01\ncomparison = ">"\ntarget = 0.3\n',
+         "comparison"),
+        ('[[targets]]\nmetric = "agency_rate"\nfrom = 2024-04-01\nto = 2024-01-01\n'
+         'comparison = "<"\ntarget = 0.3\n', "ends before it starts"),
+        ('[[targets]]\nmetric = "agency_rate"\nfrom = 2024-04-01\ncomparison = "<"\ntarget = 0.3\n'
+         '[[targets]]\nmetric = "agency_rate"\nfrom = 2025-04-01\ncomparison = "<"\ntarget = 0.2\n',
+         "overlap"),
+        ("[metrics]\ncaseload_treshold = 20\n", "caseload_treshold"),
+        ("[validation]\nmax_quarantine_share = 1.5\n", "max_quarantine_share"),
+    ],
+)  # fmt: skip
+def test_bad_configuration_is_refused_with_a_reason(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    with pytest.raises(ValidationError, match=message):
+        load_settings(_write(tmp_path, text))
