@@ -6,6 +6,7 @@ Targets, thresholds and paths live here, never as literals in transforms.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import tomllib
 from pathlib import Path
 from typing import Literal
@@ -89,7 +90,7 @@ class Settings(_Strict):
             by_metric.setdefault(target.metric, []).append(target)
         for metric, periods in by_metric.items():
             periods.sort(key=lambda t: t.from_date)
-            for earlier, later in zip(periods, periods[1:], strict=False):
+            for earlier, later in itertools.pairwise(periods):
                 if earlier.to_date is None or earlier.to_date >= later.from_date:
                     raise ValueError(f"target periods for {metric} overlap")
         return self
