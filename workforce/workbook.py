@@ -190,13 +190,13 @@ class _Context:
     def scopes(self, names: Sequence[str]) -> pl.DataFrame:
         """One row per scope on the as-of date with a column per metric in ``names``."""
         on_date = self.history.filter(pl.col("as_of") == self.as_of)
-        wide = _wide(on_date, ["scope", "scope_value"], names)
+        wide = wide_metrics(on_date, ["scope", "scope_value"], names)
         return _with_levels(wide, self.team_areas)
 
     def trust_trend(self, names: Sequence[str]) -> pl.DataFrame:
         """One row per trend date (oldest first) with a column per metric in ``names``."""
         trust = self.history.filter(pl.col("scope") == "trust")
-        return _wide(trust, ["as_of"], names).sort("as_of")
+        return wide_metrics(trust, ["as_of"], names).sort("as_of")
 
 
 # ---------------------------------------------------------------- frames
@@ -216,7 +216,7 @@ def _history(metrics: pl.DataFrame, trend: pl.DataFrame, as_of: date) -> pl.Data
     ).unique(["as_of", "scope", "scope_value", "metric"], keep="first", maintain_order=True)
 
 
-def _wide(long: pl.DataFrame, index: list[str], names: Sequence[str]) -> pl.DataFrame:
+def wide_metrics(long: pl.DataFrame, index: list[str], names: Sequence[str]) -> pl.DataFrame:
     """Pivot long metric rows: a value column per metric, plus ``<metric>__target`` and
     ``<metric>__status``; metrics absent from ``long`` are empty columns."""
     base = long.select(index).unique(maintain_order=True)
@@ -373,7 +373,7 @@ def _comparators(context: _Context) -> pl.DataFrame:
 # ---------------------------------------------------------------- sheet parts
 
 
-def _title(sheet: Worksheet, title: str, note: str | None = None) -> int:
+def title_rows(sheet: Worksheet, title: str, note: str | None = None) -> int:
     """Title in row 1 and an optional note in row 2; returns the first free row."""
     put(sheet["A1"], title, literal=False)
     sheet["A1"].font = TITLE_FONT
@@ -392,17 +392,17 @@ def _not_supplied(sheet: Worksheet, row: int, extract: str, what: str) -> None:
     sheet.cell(row=row, column=1).font = WARNING_FONT
 
 
-def _freeze_below(sheet: Worksheet, area: TableArea) -> None:
+def freeze_below(sheet: Worksheet, area: TableArea) -> None:
     if sheet.freeze_panes is None:
         sheet.freeze_panes = sheet.cell(row=area.first_data_row, column=1).coordinate
 
 
-def _metric_column(name: str, header: str | None = None) -> Column:
+def metric_column(name: str, header: str | None = None) -> Column:
     definition = METRICS_BY_NAME[name]
     return Column(header or definition.label, name, metric_format(definition))
 
 
-def _status_column(header: str, source: str) -> Column:
+def status_column(header: str, source: str) -> Column:
     return Column(header, source, words=STATUS_WORDS, fills=STATUS_FILLS)
 
 
@@ -415,7 +415,7 @@ LEVEL_COLUMNS: tuple[Column, ...] = (
 
 def _summary_sheet(sheet: Worksheet, context: _Context) -> None:
     inputs = context.inputs
-    _title(sheet, f"Workforce stability: {inputs.settings.trust.name}")
+    title_rows(sheet, f"Workforce stability: {inputs.settings.trust.name}")
     rows: list[tuple[str, object, str | None]] = [
         ("Trust", inputs.settings.trust.name, None),
         ("As-of date", inputs.as_of, DATE),
@@ -450,7 +450,7 @@ def _summary_sheet(sheet: Worksheet, context: _Context) -> None:
         Column("Metric", "label"),
         Column("Value", "value", format_from="format"),
         Column("Target", "target", format_from="format"),
-        _status_column("Status", "status"),
+        status_column("Status", "status"),
         Column(f"Change since {last_month}", "change_month", format_from="change_format"),
         Column("Direction (month)", "direction_month"),
         Column(f"Change since {year_ago}", "change_year", format_from="change_format"),
@@ -460,7 +460,7 @@ def _summary_sheet(sheet: Worksheet, context: _Context) -> None:
         Column("DfE year (30 Sept)", "year", INTEGER),
     ]
     area = write_table(sheet, context.registry, "SummaryHeadlines", frame, columns, top=row)
-    _freeze_below(sheet, area)
+    freeze_below(sheet, area)
     context.registry.fix_width(sheet, "A", 30)
     context.registry.fix_width(sheet, "B", 20)
 
@@ -508,7 +508,7 @@ def _naive(moment: datetime) -> datetime:
 
 
 def _agency_sheet(sheet: Worksheet, context: _Context) -> None:
-    row = _title(
+    row = title_rows(
         sheet,
         "Agency: agency rate (KPI 16) = agency FTE ÷ (agency FTE + employed FTE)",
         "Month-end trend with the target and a straight-line glide path between financial "
@@ -522,20 +522,20 @@ def _agency_sheet(sheet: Worksheet, context: _Context) -> None:
     )
     columns = [
         Column("Date", "as_of", DATE),
-        _metric_column("agency_rate"),
+        metric_column("agency_rate"),
         Column("Target", "agency_rate__target", PERCENT),
         Column("Glide path", "glide", PERCENT),
-        _status_column("Status", "agency_rate__status"),
-        _metric_column("agency_fte"),
-        _metric_column("employed_fte"),
-        _metric_column("agency_to_permanent_ratio"),
+        status_column("Status", "agency_rate__status"),
+        metric_column("agency_fte"),
+        metric_column("employed_fte"),
+        metric_column("agency_to_permanent_ratio"),
     ]
     area = write_table(
         sheet, context.registry, "AgencyTrend", trend, columns, top=row, caption="Trend (Trust)"
     )
-    _freeze_below(sheet, area)
+    freeze_below(sheet, area)
     if trend.height > 0:
-        chart = _line_chart(
+        chart = line_chart(
             sheet,
             area,
             value_columns=(2, 4),
@@ -597,13 +597,13 @@ def _agency_sheet(sheet: Worksheet, context: _Context) -> None:
         by_scope,
         [
             *LEVEL_COLUMNS,
-            _metric_column("agency_rate"),
+            metric_column("agency_rate"),
             Column("Target", "agency_rate__target", PERCENT),
-            _status_column("Status", "agency_rate__status"),
-            _metric_column("agency_fte"),
-            _metric_column("employed_fte"),
-            _metric_column("agency_to_permanent_ratio"),
-            _metric_column("agency_spend_12m"),
+            status_column("Status", "agency_rate__status"),
+            metric_column("agency_fte"),
+            metric_column("employed_fte"),
+            metric_column("agency_to_permanent_ratio"),
+            metric_column("agency_spend_12m"),
         ],
         top=area.next_free_row + 1,
         caption=f"By service area and team on {context.as_of.isoformat()}",
@@ -617,7 +617,7 @@ def _target_on(targets: Sequence[calendar.TargetPeriod], day: date) -> float | N
     return None
 
 
-def _line_chart(
+def line_chart(
     sheet: Worksheet,
     area: TableArea,
     *,
@@ -657,7 +657,7 @@ def _line_chart(
 
 
 def _turnover_sheet(sheet: Worksheet, context: _Context) -> None:
-    row = _title(
+    row = title_rows(
         sheet,
         "Turnover and stability (rolling 12 months)",
         "Turnover = leavers FTE in the 12 months to the date ÷ employed FTE on the date; "
@@ -671,13 +671,13 @@ def _turnover_sheet(sheet: Worksheet, context: _Context) -> None:
         context.registry,
         "TurnoverTrend",
         trend,
-        [Column("Date", "as_of", DATE), *[_metric_column(name) for name in names]],
+        [Column("Date", "as_of", DATE), *[metric_column(name) for name in names]],
         top=row,
         caption="Trend (Trust)",
     )
-    _freeze_below(sheet, area)
+    freeze_below(sheet, area)
     if trend.height > 0:
-        chart = _line_chart(
+        chart = line_chart(
             sheet,
             area,
             value_columns=(2, 3),
@@ -697,7 +697,7 @@ def _turnover_sheet(sheet: Worksheet, context: _Context) -> None:
         context.registry,
         "TurnoverByTeam",
         context.scopes(team_names),
-        [*LEVEL_COLUMNS, *[_metric_column(name) for name in team_names]],
+        [*LEVEL_COLUMNS, *[metric_column(name) for name in team_names]],
         top=max(area.next_free_row, area.header_row + 22),
         caption=f"By service area and team on {context.as_of.isoformat()}",
     )
@@ -774,7 +774,7 @@ def caseload_bands(caseloads: pl.Series, threshold: int, width: int = 5) -> pl.D
 
 def _caseloads_sheet(sheet: Worksheet, context: _Context) -> None:
     threshold = context.inputs.settings.metrics.caseload_threshold
-    row = _title(
+    row = title_rows(
         sheet,
         "Caseloads",
         f"Average caseload = cases ÷ case holders' FTE (DfE). Over threshold = more than "
@@ -791,11 +791,11 @@ def _caseloads_sheet(sheet: Worksheet, context: _Context) -> None:
         context.registry,
         "CaseloadsByTeam",
         context.scopes(names),
-        [*LEVEL_COLUMNS, *[_metric_column(name) for name in names]],
+        [*LEVEL_COLUMNS, *[metric_column(name) for name in names]],
         top=row,
         caption=f"By service area and team on {context.as_of.isoformat()}",
     )
-    _freeze_below(sheet, area)
+    freeze_below(sheet, area)
     workers = context.inputs.caseload_by_worker
     if workers is None:
         put(sheet.cell(row=area.next_free_row, column=1),
@@ -859,7 +859,7 @@ def _caseloads_sheet(sheet: Worksheet, context: _Context) -> None:
 
 
 def _vacancies_sheet(sheet: Worksheet, context: _Context) -> None:
-    row = _title(
+    row = title_rows(
         sheet,
         "Vacancies",
         "Vacant FTE = funded FTE not filled by employed social workers, per team and role "
@@ -876,11 +876,11 @@ def _vacancies_sheet(sheet: Worksheet, context: _Context) -> None:
         context.registry,
         "VacanciesByTeam",
         context.scopes(names),
-        [*LEVEL_COLUMNS, *[_metric_column(name) for name in names]],
+        [*LEVEL_COLUMNS, *[metric_column(name) for name in names]],
         top=row,
         caption=f"By service area and team on {context.as_of.isoformat()}",
     )
-    _freeze_below(sheet, area)
+    freeze_below(sheet, area)
     cells = context.inputs.vacancy_by_cell
     if cells is None:
         return
@@ -910,7 +910,7 @@ def _vacancies_sheet(sheet: Worksheet, context: _Context) -> None:
 
 def _benchmarks_sheet(sheet: Worksheet, context: _Context) -> None:
     inputs = context.inputs
-    row = _title(
+    row = title_rows(
         sheet,
         "Benchmarks: DfE children's social work workforce indicators",
         "Laid out as the DfE's Local Authority Interactive Tool. DfE figures are at 30 "
@@ -978,7 +978,7 @@ def _benchmarks_sheet(sheet: Worksheet, context: _Context) -> None:
         Column("Note", "trust_note"),
     ]  # fmt: skip
     area = write_table(sheet, context.registry, "Benchmarks", table, columns, top=row)
-    _freeze_below(sheet, area)
+    freeze_below(sheet, area)
     put(
         sheet.cell(row=area.next_free_row, column=1),
         f"Source: {inputs.settings.benchmarks.dfe_indicator_file or 'DfE indicator file'} "
@@ -990,7 +990,7 @@ def _benchmarks_sheet(sheet: Worksheet, context: _Context) -> None:
 
 def _data_quality_sheet(sheet: Worksheet, context: _Context) -> None:
     inputs = context.inputs
-    row = _title(sheet, "Data quality", data_quality_verdict(inputs))
+    row = title_rows(sheet, "Data quality", data_quality_verdict(inputs))
     summaries = inputs.extract_summaries.with_columns(
         share=pl.col("rows_quarantined") / pl.col("rows_read").replace(0, None)
     )
@@ -1009,7 +1009,7 @@ def _data_quality_sheet(sheet: Worksheet, context: _Context) -> None:
         top=row,
         caption="Per extract",
     )
-    _freeze_below(sheet, area)
+    freeze_below(sheet, area)
     findings = inputs.findings
     by_rule = (
         findings.group_by("extract", "rule", "severity")
@@ -1062,7 +1062,7 @@ def _data_quality_sheet(sheet: Worksheet, context: _Context) -> None:
 
 
 def _definitions_sheet(sheet: Worksheet, context: _Context) -> None:
-    row = _title(
+    row = title_rows(
         sheet,
         "Definitions",
         "Every metric as computed for this workbook; the DfE column is the published "
@@ -1107,7 +1107,7 @@ def _definitions_sheet(sheet: Worksheet, context: _Context) -> None:
         ],
         top=row,
     )
-    _freeze_below(sheet, area)
+    freeze_below(sheet, area)
 
 
 def _metrics_sheet(sheet: Worksheet, context: _Context) -> None:
@@ -1140,7 +1140,7 @@ def _metrics_sheet(sheet: Worksheet, context: _Context) -> None:
         ],
         top=1,
     )
-    _freeze_below(sheet, area)
+    freeze_below(sheet, area)
 
 
 def _document_properties(workbook: openpyxl.Workbook, inputs: WorkbookInputs) -> None:

@@ -1,0 +1,117 @@
+"""The backfill's trend workbook: the Trust's metric series over the backfilled dates.
+
+Grain of its tables: one row per as-of date (Trend), one row per (as-of date, metric) at
+Trust scope (Trust metrics). Every scope and date is in the backfill's ``metrics.csv``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+import polars as pl
+
+from transforms.definitions import METRICS, METRICS_BY_NAME
+from workforce.excel_cells import (
+    DATE,
+    PERCENT,
+    STATUS_FILLS,
+    Column,
+    TableRegistry,
+    fit_columns,
+    print_setup,
+    write_table,
+)
+from workforce.settings import Settings
+from workforce.workbook import (
+    GENERATOR,
+    freeze_below,
+    line_chart,
+    metric_column,
+    status_column,
+    title_rows,
+    wide_metrics,
+)
+
+
+def build_trend_workbook(
+    series: pl.DataFrame, settings: Settings, start: dt.date, end: dt.date
+) -> openpyxl.Workbook:
+    """``series``: metrics rows (with target and status) for every backfilled date."""
+    workbook = openpyxl.Workbook()
+    registry = TableRegistry()
+    names = [m.name for m in METRICS if m.name in set(series["metric"].unique().to_list())]
+    trust = series.filter(pl.col("scope") == "trust")
+
+    trend_sheet = workbook.active
+    assert trend_sheet is not None
+    trend_sheet.title = "Trend"
+    row = title_rows(
+        trend_sheet,
+        f"Workforce stability trend: {settings.trust.name}",
+        f"As-of dates {start.isoformat()} to {end.isoformat()}, Trust-wide. Every team and "
+        "service area is in the backfill's metrics.csv.",
+    )
+    wide = wide_metrics(trust, ["as_of"], names).sort("as_of")
+    columns = [Column("As of", "as_of", DATE)]
+    for name in names:
+        columns.append(metric_column(name))
+        if name == "agency_rate":
+            columns.append(Column("Agency rate target", "agency_rate__target", PERCENT))
+            columns.append(status_column("Agency rate status", "agency_rate__status"))
+    area = write_table(trend_sheet, registry, "Trend", wide, columns, top=row)
+    freeze_below(trend_sheet, area)
+    if "agency_rate" in names and wide.height > 1:
+        chart = line_chart(
+            trend_sheet,
+            area,
+            value_columns=(2, 3),
+            title="Agency rate (KPI 16) against target",
+            y_title="Agency rate",
+            y_format="0%",
+        )
+        trend_sheet.add_chart(chart, f"B{area.last_row + 3}")
+    fit_columns(trend_sheet)
+    print_setup(trend_sheet, trust_name=settings.trust.name, as_of=end)
+
+    long_sheet = workbook.create_sheet("Trust metrics")
+    formats = {name: metric_column(name).number_format or "General" for name in names}
+    long = trust.select(
+        "as_of",
+        "metric",
+        "value",
+        "numerator",
+        "denominator",
+        "target",
+        "status",
+        label=pl.col("metric").replace_strict(
+            {n: METRICS_BY_NAME[n].label for n in names}, default=None
+        ),
+        format=pl.col("metric").replace_strict(formats, default="General"),
+    ).sort("as_of", "metric")
+    area = write_table(
+        long_sheet,
+        registry,
+        "TrustMetrics",
+        long,
+        [
+            Column("as_of", "as_of", DATE),
+            Column("metric", "metric"),
+            Column("label", "label"),
+            Column("value", "value", format_from="format"),
+            Column("numerator", "numerator", "0.0###"),
+            Column("denominator", "denominator", "0.0###"),
+            Column("target", "target", format_from="format"),
+            Column("status", "status", fills=STATUS_FILLS),
+        ],
+        top=1,
+    )
+    freeze_below(long_sheet, area)
+    fit_columns(long_sheet)
+    print_setup(long_sheet, trust_name=settings.trust.name, as_of=end)
+
+    properties = workbook.properties
+    properties.title = f"Workforce stability trend: {settings.trust.name}"
+    properties.subject = f"As-of dates {start.isoformat()} to {end.isoformat()}"
+    properties.creator = GENERATOR
+    return workbook
