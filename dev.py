@@ -67,17 +67,45 @@ def ensure_env() -> None:
     _run(PYTHON, "-m", "pip", "install", "-q", "--require-hashes", "--no-deps", "-r", handle.name)
     os.unlink(handle.name)
     uv = BIN / ("uv.exe" if os.name == "nt" else "uv")
-    _run(uv, "pip", "install", "-q", "--python", PYTHON, "--compile-bytecode",
-         "--require-hashes", "-r", LOCK)  # fmt: skip
-    _run(uv, "pip", "install", "-q", "--python", PYTHON, "--compile-bytecode", "--no-deps",
-         "-e", ROOT)  # fmt: skip
+    _run(
+        uv,
+        "pip",
+        "install",
+        "-q",
+        "--python",
+        PYTHON,
+        "--compile-bytecode",
+        "--require-hashes",
+        "-r",
+        LOCK,
+    )
+    _run(
+        uv,
+        "pip",
+        "install",
+        "-q",
+        "--python",
+        PYTHON,
+        "--compile-bytecode",
+        "--no-deps",
+        "-e",
+        ROOT,
+    )
     STAMP.write_text(_fingerprint())
 
 
 def sample() -> None:
     ensure_env()
-    _run(BIN / "workforce", "run", "--input", "sample_data/incoming", "--output", "output",
-         "--as-of", SAMPLE_AS_OF)  # fmt: skip
+    _run(
+        BIN / "workforce",
+        "run",
+        "--input",
+        "sample_data/incoming",
+        "--output",
+        "output",
+        "--as-of",
+        SAMPLE_AS_OF,
+    )
     print(
         f"\nWorkbook: {ROOT / 'output' / SAMPLE_AS_OF / f'workforce_stability_{SAMPLE_AS_OF}.xlsx'}"
     )

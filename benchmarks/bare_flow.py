@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from workforce.runtime import configure_prefect_env
 
-configure_prefect_env()
+configure_prefect_env(log_level="CRITICAL")  # as quiet as `workforce run`
 
 from prefect import flow, task  # noqa: E402
 

@@ -38,9 +38,15 @@ def main() -> None:
         env = {**os.environ, "PREFECT_HOME": str(Path(scratch) / "prefect-home")}
         bare = [sys.executable, str(ROOT / "benchmarks" / "bare_flow.py")]
         ours = [
-            str(BIN / "workforce"), "run", "--input", "sample_data/incoming",
-            "--output", str(Path(scratch) / "out"), "--as-of", "2026-11-20",
-        ]  # fmt: skip
+            str(BIN / "workforce"),
+            "run",
+            "--input",
+            "sample_data/incoming",
+            "--output",
+            str(Path(scratch) / "out"),
+            "--as-of",
+            "2026-11-20",
+        ]
         timings: dict[str, list[float]] = {"bare": [], "ours": []}
         for _ in range(args.repeats + 1):
             timings["bare"].append(_timed(bare, env))
@@ -48,9 +54,13 @@ def main() -> None:
     cold_bare, cold_ours = timings["bare"][0], timings["ours"][0]
     warm_bare = statistics.median(timings["bare"][1:])
     warm_ours = statistics.median(timings["ours"][1:])
-    print(f"cold: bare {cold_bare:6.2f} s  ours {cold_ours:6.2f} s  ratio {cold_ours / cold_bare:.2f}")
-    print(f"warm: bare {warm_bare:6.2f} s  ours {warm_ours:6.2f} s  ratio {warm_ours / warm_bare:.2f}"
-          f"  (medians of {args.repeats})")  # fmt: skip
+    print(
+        f"cold: bare {cold_bare:6.2f} s  ours {cold_ours:6.2f} s  ratio {cold_ours / cold_bare:.2f}"
+    )
+    print(
+        f"warm: bare {warm_bare:6.2f} s  ours {warm_ours:6.2f} s  ratio {warm_ours / warm_bare:.2f}"
+        f"  (medians of {args.repeats})"
+    )
     print("all bare:", " ".join(f"{t:.2f}" for t in timings["bare"]))
     print("all ours:", " ".join(f"{t:.2f}" for t in timings["ours"]))
 

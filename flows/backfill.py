@@ -16,8 +16,6 @@ import polars as pl
 from prefect import flow
 from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
-from workforce.extract_io import Drop
-from workforce.validation import ValidationResult
 
 from flows.tasks import (
     compute_series,
@@ -31,7 +29,9 @@ from flows.tasks import (
 from transforms.backfill import Every, backfill_dates
 from transforms.calendar import trend_dates
 from transforms.findings import combine_findings, stale_drop_finding
+from workforce.extract_io import Drop
 from workforce.settings import RunSettings, Settings, load_settings
+from workforce.validation import ValidationResult
 
 
 def task_runner_for(run: RunSettings) -> TaskRunner[PrefectFuture[object]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect.deployments.runner import RunnerDeployment
-from prefect.schedules import Cron
+from prefect.schedules import Cron, Schedule
 
 from flows.backfill import backfill
 from flows.nightly import nightly
@@ -19,7 +19,7 @@ NIGHTLY_DEPLOYMENT = "nightly"
 BACKFILL_DEPLOYMENT = "backfill"
 
 
-def nightly_schedule() -> Cron:
+def nightly_schedule() -> Schedule:
     return Cron(NIGHTLY_CRON, timezone=TRUST_TIMEZONE.key)
 
 
@@ -29,7 +29,7 @@ def build_deployments(
     common = {"input_dir": str(input_dir), "output_dir": str(output_dir)}
     if config is not None:
         common["config"] = str(config)
-    return [
+    deployments = [
         # as_of is left out on purpose: a scheduled run takes the day before its
         # scheduled start (UK time), so late or retried runs compute the same day.
         nightly.to_deployment(
@@ -44,6 +44,9 @@ def build_deployments(
             description="Backfill: pass start, end and optionally every / workbooks.",
         ),
     ]
+    # to_deployment is sync-compatible: called outside an event loop it returns the
+    # deployment itself, not a coroutine.
+    return [d for d in deployments if isinstance(d, RunnerDeployment)]
 
 
 def serve_deployments(input_dir: Path, output_dir: Path, config: Path | None = None) -> None:

@@ -1,7 +1,8 @@
 """Small typed Prefect tasks. Each one calls an I/O module (``workforce.*``) or a pure
 transform (``transforms.*``); none holds logic of its own.
 
-Results are passed in memory: frames are neither hashed for caching nor persisted.
+Results are passed in memory (``NO_CACHE``, not persisted): frames are neither hashed
+for cache keys nor written to result storage.
 """
 
 from __future__ import annotations
@@ -12,17 +13,15 @@ from pathlib import Path
 import polars as pl
 from prefect import task
 from prefect.cache_policies import NO_CACHE
-from transforms.metrics import MetricParams
-from transforms.targets import targets_frame
-from workforce.extract_io import Drop, find_drop, read_drop
-from workforce.validation import ValidationResult, validate_drop
 
 from transforms.findings import combine_findings, stale_drop_finding
+from transforms.metrics import MetricParams
 from transforms.report import RunReport, build_report, metrics_with_targets
+from transforms.targets import targets_frame
+from workforce.extract_io import Drop, find_drop, read_drop
 from workforce.outputs import publish, write_findings_csv, write_metrics_csv
 from workforce.settings import Settings
-
-_IN_MEMORY = {"cache_policy": NO_CACHE, "persist_result": False}
+from workforce.validation import ValidationResult, validate_drop
 
 
 def metric_params(settings: Settings) -> MetricParams:
@@ -32,29 +31,29 @@ def metric_params(settings: Settings) -> MetricParams:
     )
 
 
-@task(name="locate-drop", **_IN_MEMORY)
+@task(name="locate-drop", cache_policy=NO_CACHE, persist_result=False)
 def locate_drop(input_dir: Path, as_of: dt.date) -> tuple[Path, dt.date | None]:
     return find_drop(input_dir, as_of)
 
 
-@task(name="read-extracts", **_IN_MEMORY)
+@task(name="read-extracts", cache_policy=NO_CACHE, persist_result=False)
 def read_extracts(drop_path: Path, drop_date: dt.date | None) -> Drop:
     return read_drop(drop_path, drop_date)
 
 
-@task(name="validate-extracts", **_IN_MEMORY)
+@task(name="validate-extracts", cache_policy=NO_CACHE, persist_result=False)
 def validate_extracts(drop: Drop, as_of: dt.date, settings: Settings) -> ValidationResult:
     return validate_drop(drop, as_of, settings.validation.max_quarantine_share)
 
 
-@task(name="compute-metrics", **_IN_MEMORY)
+@task(name="compute-metrics", cache_policy=NO_CACHE, persist_result=False)
 def compute_report(validation: ValidationResult, as_of: dt.date, settings: Settings) -> RunReport:
     return build_report(
         validation.extracts, as_of, metric_params(settings), targets_frame(settings.targets)
     )
 
 
-@task(name="load-benchmarks", **_IN_MEMORY)
+@task(name="load-benchmarks", cache_policy=NO_CACHE, persist_result=False)
 def load_benchmarks(settings: Settings) -> pl.DataFrame | None:
     path = settings.benchmarks.dfe_indicator_file
     if path is None:
@@ -64,7 +63,7 @@ def load_benchmarks(settings: Settings) -> pl.DataFrame | None:
     return read_dfe_indicators(path)
 
 
-@task(name="write-outputs", **_IN_MEMORY)
+@task(name="write-outputs", cache_policy=NO_CACHE, persist_result=False)
 def write_outputs(
     output_dir: Path,
     report: RunReport,
@@ -76,7 +75,7 @@ def write_outputs(
     return publish_report(output_dir, report, validation, drop, settings, benchmarks)
 
 
-@task(name="write-date-outputs", **_IN_MEMORY)
+@task(name="write-date-outputs", cache_policy=NO_CACHE, persist_result=False)
 def write_date_outputs(
     output_dir: Path,
     as_of: dt.date,
@@ -164,7 +163,7 @@ def summaries_frame(validation: ValidationResult) -> pl.DataFrame:
     )
 
 
-@task(name="compute-series", **_IN_MEMORY)
+@task(name="compute-series", cache_policy=NO_CACHE, persist_result=False)
 def compute_series(
     validation: ValidationResult, as_of_dates: list[dt.date], settings: Settings
 ) -> pl.DataFrame:
@@ -174,7 +173,7 @@ def compute_series(
     )
 
 
-@task(name="write-series", **_IN_MEMORY)
+@task(name="write-series", cache_policy=NO_CACHE, persist_result=False)
 def write_series(
     folder: Path,
     series: pl.DataFrame,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,8 +9,7 @@ import pytest
 
 from workforce.runtime import configure_prefect_env
 
-configure_prefect_env()
-os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+configure_prefect_env(log_level="WARNING")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_INCOMING = REPO_ROOT / "sample_data" / "incoming"

@@ -134,9 +134,16 @@ def test_serve_schedules_nightly_at_two_and_runs_a_backfill_with_parameters(
 
         triggered = subprocess.run(
             [
-                str(BIN / "prefect"), "deployment", "run", "backfill/backfill",
-                "--param", "start=2025-01-31", "--param", "end=2025-03-31", "--watch",
-            ],  # fmt: skip
+                str(BIN / "prefect"),
+                "deployment",
+                "run",
+                "backfill/backfill",
+                "--param",
+                "start=2025-01-31",
+                "--param",
+                "end=2025-03-31",
+                "--watch",
+            ],
             env=prefect_server,
             capture_output=True,
             text=True,
@@ -175,9 +182,12 @@ def test_backfill_workbooks_fan_out_on_a_dask_cluster(
     config = tmp_path / "config.toml"
     defaults = (Path(__file__).parents[1] / "workforce" / "defaults.toml").read_text()
     with distributed.LocalCluster(
-        host="127.0.0.1", n_workers=2, threads_per_worker=1, processes=True,
+        host="127.0.0.1",
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
         dashboard_address=None,
-    ) as cluster:  # fmt: skip
+    ) as cluster:
         config.write_text(
             defaults.replace('task_runner = "threads"', 'task_runner = "dask"').replace(
                 'dask_address = ""', f'dask_address = "{cluster.scheduler_address}"'
@@ -186,10 +196,20 @@ def test_backfill_workbooks_fan_out_on_a_dask_cluster(
         output = tmp_path / "out"
         result = subprocess.run(
             [
-                str(BIN / "workforce"), "backfill", "--input", str(SAMPLE_DROP),
-                "--output", str(output), "--start", "2025-01-31", "--end", "2025-03-31",
-                "--workbooks", "--config", str(config),
-            ],  # fmt: skip
+                str(BIN / "workforce"),
+                "backfill",
+                "--input",
+                str(SAMPLE_DROP),
+                "--output",
+                str(output),
+                "--start",
+                "2025-01-31",
+                "--end",
+                "2025-03-31",
+                "--workbooks",
+                "--config",
+                str(config),
+            ],
             env=prefect_server,
             capture_output=True,
             text=True,
@@ -199,4 +219,3 @@ def test_backfill_workbooks_fan_out_on_a_dask_cluster(
     for as_of in ("2025-01-31", "2025-02-28", "2025-03-31"):
         assert (output / as_of / f"workforce_stability_{as_of}.xlsx").stat().st_size > 0
         assert (output / as_of / "metrics.csv").exists()
-

@@ -92,7 +92,9 @@ def test_combined_findings_are_sorted_by_extract_row_then_rule() -> None:
 
 def test_publish_replaces_files_whole_and_leaves_no_temporary_files(tmp_path: Path) -> None:
     folder = tmp_path / "2025-03-31"
-    publish(folder, {"a.csv": lambda p: p.write_text("old a"), "b.csv": lambda p: p.write_text("b")})
+    publish(
+        folder, {"a.csv": lambda p: p.write_text("old a"), "b.csv": lambda p: p.write_text("b")}
+    )
     publish(folder, {"a.csv": lambda p: p.write_text("new a")})
     assert (folder / "a.csv").read_text() == "new a"
     assert (folder / "b.csv").read_text() == "b"
@@ -101,7 +103,9 @@ def test_publish_replaces_files_whole_and_leaves_no_temporary_files(tmp_path: Pa
 
 def test_failed_publish_leaves_previous_files_untouched(tmp_path: Path) -> None:
     folder = tmp_path / "2025-03-31"
-    publish(folder, {"a.csv": lambda p: p.write_text("good a"), "b.csv": lambda p: p.write_text("b")})
+    publish(
+        folder, {"a.csv": lambda p: p.write_text("good a"), "b.csv": lambda p: p.write_text("b")}
+    )
 
     def half_written_then_crash(path: Path) -> None:
         path.write_text("half")

@@ -28,9 +28,9 @@ def test_next_runs_are_at_two_in_the_morning_uk_time_across_clock_changes(
     from flows.deployments import nightly_schedule
 
     schedule = nightly_schedule()
-    assert schedule.cron == NIGHTLY_CRON and schedule.timezone == "Europe/London"
-    server_schedule = CronSchedule(cron=schedule.cron, timezone=schedule.timezone)
-    runs = server_schedule.get_dates(n=7, start=start_utc)
+    assert (schedule.cron, schedule.timezone) == (NIGHTLY_CRON, "Europe/London")
+    server_schedule = CronSchedule(cron=NIGHTLY_CRON, timezone="Europe/London")
+    runs: list[dt.datetime] = server_schedule.get_dates(n=7, start=start_utc)  # type: ignore[assignment]
     local = [run.astimezone(LONDON) for run in runs]
     assert [(t.hour, t.minute) for t in local] == [(2, 0)] * 7
     assert [t.date() for t in local] == [

@@ -40,7 +40,7 @@ def stale_drop_finding(drop_date: dt.date | None, as_of: dt.date) -> pl.DataFram
 
 def combine_findings(parts: Iterable[pl.DataFrame]) -> pl.DataFrame:
     """All findings in one report, in the contract's order."""
-    frames = [part.select(list(FINDINGS_SCHEMA)).cast(FINDINGS_SCHEMA) for part in parts]
+    frames = [part.select(list(FINDINGS_SCHEMA)).cast(pl.Schema(FINDINGS_SCHEMA)) for part in parts]
     if not frames:
         return empty_findings()
     return sort_findings(pl.concat(frames, how="vertical"))

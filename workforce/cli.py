@@ -8,14 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 from rich.console import Console
 
 from workforce.runtime import configure_prefect_env
-
-configure_prefect_env()
 
 app = typer.Typer(
     name="workforce",
@@ -46,6 +44,17 @@ ConfigOption = Annotated[
 ]
 
 
+@app.callback()
+def _global_options(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show Prefect's own log, tracebacks included.")
+    ] = False,
+) -> None:
+    # Prefect reads its settings when first imported, which the commands do lazily, so
+    # this runs first. Quiet by default: a failure is one line of ours, not Prefect's log.
+    configure_prefect_env(log_level="INFO" if verbose else "CRITICAL")
+
+
 def _parse_date(value: str | None) -> dt.date | None:
     if value is None:
         return None
@@ -55,7 +64,7 @@ def _parse_date(value: str | None) -> dt.date | None:
         raise typer.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
 
 
-def _fail(error: BaseException) -> typer.Exit:
+def _fail(error: BaseException | str) -> typer.Exit:
     console.print(f"[bold red]workforce: run failed:[/] {error}", highlight=False, soft_wrap=True)
     return typer.Exit(code=1)
 
@@ -166,6 +175,7 @@ def backfill(
         raise typer.BadParameter("--end is before --start")
     prewarm_great_expectations()
     from flows.backfill import backfill as backfill_flow
+    from transforms.backfill import Every
 
     try:
         published = backfill_flow(
@@ -173,7 +183,7 @@ def backfill(
             output_dir=output_dir.resolve(),
             start=start_date,
             end=end_date,
-            every=every,  # type: ignore[arg-type]
+            every=cast(Every, every),
             workbooks=workbooks,
             config=config.resolve() if config else None,
             progress=sys.stderr.isatty(),
@@ -216,4 +226,4 @@ def main() -> None:  # pragma: no cover - console entry point
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

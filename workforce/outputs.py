@@ -51,7 +51,7 @@ def write_findings_csv(findings: pl.DataFrame, path: Path) -> None:
     findings.select(FINDING_COLUMNS).write_csv(path, null_value="")
 
 
-def publish(folder: Path, writers: Mapping[str, Callable[[Path], None]]) -> dict[str, Path]:
+def publish(folder: Path, writers: Mapping[str, Callable[[Path], object]]) -> dict[str, Path]:
     """Write each named file into ``folder`` atomically.
 
     All files are written to temporary names first; only when every one has been

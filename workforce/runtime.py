@@ -14,16 +14,15 @@ import threading
 _PREFECT_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
-    "PREFECT_LOGGING_LEVEL": "WARNING",
     "PREFECT_UI_ENABLED": "false",
     # Great Expectations: no usage statistics, no progress bars on the console.
     "GX_ANALYTICS_ENABLED": "false",
 }
 
 
-def configure_prefect_env() -> None:
+def configure_prefect_env(log_level: str = "WARNING") -> None:
     """Set quiet, offline-safe defaults without overriding what the user exported."""
-    for name, value in _PREFECT_DEFAULTS.items():
+    for name, value in {**_PREFECT_DEFAULTS, "PREFECT_LOGGING_LEVEL": log_level}.items():
         os.environ.setdefault(name, value)
 
 

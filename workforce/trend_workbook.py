@@ -43,9 +43,8 @@ def build_trend_workbook(
     names = [m.name for m in METRICS if m.name in set(series["metric"].unique().to_list())]
     trust = series.filter(pl.col("scope") == "trust")
 
-    trend_sheet = workbook.active
-    assert trend_sheet is not None
-    trend_sheet.title = "Trend"
+    workbook.remove(workbook.worksheets[0])
+    trend_sheet = workbook.create_sheet("Trend")
     row = title_rows(
         trend_sheet,
         f"Workforce stability trend: {settings.trust.name}",

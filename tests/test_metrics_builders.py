@@ -1,0 +1,159 @@
+"""Builders of small clean extract frames for the metrics tests (no tests here).
+
+Each builder takes rows as dicts holding only the columns a test cares about; the other
+columns get neutral defaults, dates may be ISO strings, and ``source_row`` is numbered
+from 2 (the header is row 1), as the reader does.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from transforms.metrics import MetricParams, compute_metrics
+from transforms.schema import ExtractName, Extracts, clean_schema
+
+DEFAULTS: dict[ExtractName, dict[str, Any]] = {
+    "staff": {
+        "employee_id": "E1",
+        "swe_number": None,
+        "job_title": "Social worker",
+        "role": "SW",
+        "team": "T1",
+        "service_area": "A1",
+        "fte": 1.0,
+        "contract_type": "permanent",
+        "start_date": "2020-01-01",
+        "end_date": None,
+        "leaving_reason": None,
+        "start_origin": None,
+    },
+    "agency": {
+        "assignment_id": None,
+        "worker_id": "G1",
+        "swe_number": None,
+        "agency_name": "Agency Ltd",
+        "role": "SW",
+        "team": "T1",
+        "service_area": "A1",
+        "fte": 1.0,
+        "start_date": "2020-01-01",
+        "end_date": None,
+        "weekly_cost": None,
+    },
+    "caseloads": {
+        "allocation_id": None,
+        "child_ref": "C1",
+        "worker_id": "E1",
+        "worker_kind": "employee",
+        "allocated_from": "2020-01-01",
+        "allocated_to": None,
+    },
+    "establishment": {
+        "team": "T1",
+        "service_area": "A1",
+        "role": "SW",
+        "funded_fte": 1.0,
+        "effective_from": "2020-01-01",
+        "effective_to": None,
+    },
+    "absence": {
+        "employee_id": "E1",
+        "start_date": "2020-01-01",
+        "end_date": None,
+        "working_days_lost": 1.0,
+        "reason": "SIC",
+    },
+}
+_GENERATED_KEYS = {"agency": "assignment_id", "caseloads": "allocation_id"}
+
+
+def _value(kind: pl.DataType, value: Any) -> Any:
+    if isinstance(value, str) and kind == pl.Date():
+        return date.fromisoformat(value)
+    return value
+
+
+def frame(extract: ExtractName, *rows: dict[str, Any]) -> pl.DataFrame:
+    schema = clean_schema(extract)
+    unknown = {name for row in rows for name in row} - set(schema)
+    assert not unknown, f"unknown columns for {extract}: {unknown}"
+    records = []
+    for index, row in enumerate(rows):
+        record: dict[str, Any] = {"source_row": index + 2, **DEFAULTS[extract], **row}
+        key = _GENERATED_KEYS.get(extract)
+        if key is not None and record[key] is None:
+            record[key] = f"{key}-{index + 2}"
+        records.append({name: _value(schema[name], record[name]) for name in schema})
+    return pl.DataFrame(records, schema=schema, orient="row")
+
+
+def staff(*rows: dict[str, Any]) -> pl.DataFrame:
+    return frame("staff", *rows)
+
+
+def agency(*rows: dict[str, Any]) -> pl.DataFrame:
+    return frame("agency", *rows)
+
+
+def caseloads(*rows: dict[str, Any]) -> pl.DataFrame:
+    return frame("caseloads", *rows)
+
+
+def establishment(*rows: dict[str, Any]) -> pl.DataFrame:
+    return frame("establishment", *rows)
+
+
+def absence(*rows: dict[str, Any]) -> pl.DataFrame:
+    return frame("absence", *rows)
+
+
+def extracts(
+    staff_frame: pl.DataFrame | None = None,
+    agency_frame: pl.DataFrame | None = None,
+    **optional: pl.DataFrame | None,
+) -> Extracts:
+    return Extracts(
+        staff=staff_frame if staff_frame is not None else frame("staff"),
+        agency=agency_frame if agency_frame is not None else frame("agency"),
+        **optional,
+    )
+
+
+def d(iso: str) -> date:
+    return date.fromisoformat(iso)
+
+
+def metric_values(
+    given: Extracts,
+    as_of: str,
+    scope: str = "trust",
+    scope_value: str = "all",
+    params: MetricParams | None = None,
+) -> dict[str, float | None]:
+    """metric -> value of one scope on one date (KeyError if the scope does not appear)."""
+    rows = compute_metrics(given, [d(as_of)], params or MetricParams()).filter(
+        (pl.col("scope") == scope) & (pl.col("scope_value") == scope_value)
+    )
+    if rows.is_empty():
+        raise KeyError(f"{scope}={scope_value} does not appear on {as_of}")
+    return dict(zip(rows["metric"].to_list(), rows["value"].to_list(), strict=True))
+
+
+def metric_row(
+    given: Extracts, as_of: str, metric: str, scope: str = "trust", scope_value: str = "all"
+) -> dict[str, Any]:
+    rows = compute_metrics(given, [d(as_of)], MetricParams()).filter(
+        (pl.col("scope") == scope)
+        & (pl.col("scope_value") == scope_value)
+        & (pl.col("metric") == metric)
+    )
+    assert rows.height == 1, rows
+    return rows.row(0, named=True)
+
+
+def appearing(given: Extracts, as_of: str, scope: str = "team") -> set[str]:
+    rows = compute_metrics(given, [d(as_of)], MetricParams()).filter(pl.col("scope") == scope)
+    return set(rows["scope_value"].to_list())
