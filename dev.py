@@ -105,6 +105,8 @@ def sample() -> None:
         "output",
         "--as-of",
         SAMPLE_AS_OF,
+        "--config",
+        "sample_data/sample.toml",
     )
     print(
         f"\nWorkbook: {ROOT / 'output' / SAMPLE_AS_OF / f'workforce_stability_{SAMPLE_AS_OF}.xlsx'}"

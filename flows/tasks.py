@@ -9,19 +9,27 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import NamedTuple
 
 import polars as pl
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from transforms.findings import combine_findings, stale_drop_finding
+from transforms.findings import benchmark_file_finding, combine_findings, stale_drop_finding
 from transforms.metrics import MetricParams
 from transforms.report import RunReport, build_report, metrics_with_targets
+from transforms.schema import empty_findings
 from transforms.targets import targets_frame
+from workforce.errors import RunFailure
 from workforce.extract_io import Drop, find_drop, read_drop
 from workforce.outputs import publish, write_findings_csv, write_metrics_csv
 from workforce.settings import Settings
 from workforce.validation import ValidationResult, validate_drop
+
+
+class Benchmarks(NamedTuple):
+    indicators: pl.DataFrame | None  # the DfE file as read, None when not available
+    findings: pl.DataFrame  # a warning when a configured file could not be read
 
 
 def metric_params(settings: Settings) -> MetricParams:
@@ -54,13 +62,18 @@ def compute_report(validation: ValidationResult, as_of: dt.date, settings: Setti
 
 
 @task(name="load-benchmarks", cache_policy=NO_CACHE, persist_result=False)
-def load_benchmarks(settings: Settings) -> pl.DataFrame | None:
+def load_benchmarks(settings: Settings) -> Benchmarks:
+    """The configured DfE indicator file. A missing or unreadable file does not stop the
+    nightly run (its own figures are still right): it becomes a warning instead."""
     path = settings.benchmarks.dfe_indicator_file
     if path is None:
-        return None
+        return Benchmarks(None, empty_findings())
     from workforce.benchmarks_io import read_dfe_indicators
 
-    return read_dfe_indicators(path)
+    try:
+        return Benchmarks(read_dfe_indicators(path), empty_findings())
+    except RunFailure as error:
+        return Benchmarks(None, benchmark_file_finding(str(error)))
 
 
 @task(name="write-outputs", cache_policy=NO_CACHE, persist_result=False)
@@ -70,7 +83,7 @@ def write_outputs(
     validation: ValidationResult,
     drop: Drop,
     settings: Settings,
-    benchmarks: pl.DataFrame | None,
+    benchmarks: Benchmarks,
 ) -> dict[str, Path]:
     return publish_report(output_dir, report, validation, drop, settings, benchmarks)
 
@@ -83,7 +96,7 @@ def write_date_outputs(
     validation: ValidationResult,
     drop: Drop,
     settings: Settings,
-    benchmarks: pl.DataFrame | None,
+    benchmarks: Benchmarks,
 ) -> dict[str, Path]:
     """One backfilled date's folder, exactly as the nightly run writes it, from the
     trend rows the backfill already computed in its single pass."""
@@ -103,7 +116,7 @@ def publish_report(
     validation: ValidationResult,
     drop: Drop,
     settings: Settings,
-    benchmarks: pl.DataFrame | None,
+    benchmarks: Benchmarks,
 ) -> dict[str, Path]:
     """Build the workbook and publish the three files of ``<output_dir>/<as_of>/``."""
     from workforce.workbook import WorkbookInputs, build_workbook, save_workbook
@@ -114,6 +127,7 @@ def publish_report(
             stale_drop_finding(drop.drop_date, as_of),
             validation.findings,
             report.allocation_findings,
+            benchmarks.findings,
         ]
     )
     workbook = build_workbook(
@@ -130,7 +144,7 @@ def publish_report(
             leaving_reasons=report.leaving_reasons,
             findings=findings,
             extract_summaries=summaries_frame(validation),
-            benchmarks=benchmarks,
+            benchmarks=benchmarks.indicators,
         )
     )
     return publish(

@@ -224,3 +224,29 @@ def test_cli_failure_is_one_clear_line_and_non_zero(tmp_path: Path) -> None:
     assert len(lines) == 1, result.stderr
     assert "run failed" in lines[0] and "agency" in lines[0]
     assert not (tmp_path / "out").exists()
+
+
+def test_missing_benchmark_file_is_a_warning_not_a_failure(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[benchmarks]\ndfe_indicator_file = "no_such_file.csv"\n')
+    outputs = nightly(
+        input_dir=SAMPLE_DROP, output_dir=tmp_path / "out", as_of=AS_OF, config=config
+    )
+    findings = pl.read_csv(outputs["data_quality.csv"], infer_schema=False)
+    warning = findings.filter(pl.col("rule") == "benchmark_file")
+    assert warning["severity"].to_list() == ["warning"]
+    assert "no_such_file.csv" in warning["message"][0]
+
+
+def test_sample_config_shows_the_dfe_benchmarks(tmp_path: Path, dfe_indicator_file: Path) -> None:
+    from tests.conftest import REPO_ROOT
+
+    outputs = nightly(
+        input_dir=SAMPLE_DROP,
+        output_dir=tmp_path,
+        as_of=AS_OF,
+        config=REPO_ROOT / "sample_data" / "sample.toml",
+    )
+    book = openpyxl.load_workbook(outputs[f"workforce_stability_{AS_OF.isoformat()}.xlsx"])
+    texts = {c.value for row in book["Benchmarks"].iter_rows() for c in row}
+    assert "England" in texts and "Bradford" in texts

@@ -61,3 +61,20 @@ def test_bad_configuration_is_refused_with_a_reason(
 ) -> None:
     with pytest.raises(ValidationError, match=message):
         load_settings(_write(tmp_path, text))
+
+
+def test_a_partial_config_keeps_every_default_it_does_not_change(tmp_path: Path) -> None:
+    path = _write(tmp_path, "[metrics]\ncaseload_threshold = 18\n")
+    settings = load_settings(path)
+    assert settings.metrics.caseload_threshold == 18
+    assert settings.metrics.working_days_per_year == 253  # same table, not mentioned
+    assert settings.targets == load_settings().targets  # the targets stay
+
+
+def test_targets_in_a_config_replace_the_default_targets_whole(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        '[[targets]]\nmetric = "turnover_rate"\nfrom = 2025-04-01\ncomparison = "<="\n'
+        "target = 0.15\ntolerance = 0.01\n",
+    )
+    assert [t.metric for t in load_settings(path).targets] == ["turnover_rate"]

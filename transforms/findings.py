@@ -38,6 +38,22 @@ def stale_drop_finding(drop_date: dt.date | None, as_of: dt.date) -> pl.DataFram
     )
 
 
+def benchmark_file_finding(reason: str) -> pl.DataFrame:
+    """A warning that the configured DfE benchmark file could not be used."""
+    return pl.DataFrame(
+        {
+            "extract": [None],
+            "row": [None],
+            "column": [None],
+            "rule": ["benchmark_file"],
+            "severity": ["warning"],
+            "value": [None],
+            "message": [f"No DfE comparison in this workbook: {reason}"],
+        },
+        schema=FINDINGS_SCHEMA,
+    )
+
+
 def combine_findings(parts: Iterable[pl.DataFrame]) -> pl.DataFrame:
     """All findings in one report, in the contract's order."""
     frames = [part.select(list(FINDINGS_SCHEMA)).cast(pl.Schema(FINDINGS_SCHEMA)) for part in parts]

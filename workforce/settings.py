@@ -9,7 +9,7 @@ import datetime as dt
 import itertools
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -96,12 +96,28 @@ class Settings(_Strict):
         return self
 
 
+def _overlay(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """``override`` on top of ``base``: tables merge key by key, anything else (values,
+    arrays such as the targets) replaces what the defaults had."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _overlay(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
 def load_settings(path: Path | None = None) -> Settings:
-    """Read settings from ``path`` (default: the packaged ``defaults.toml``). Relative
-    paths inside the file are resolved against the file's folder."""
-    config_path = path or DEFAULT_CONFIG
-    with config_path.open("rb") as handle:
+    """The packaged ``defaults.toml`` with the file at ``path`` (if any) laid over it, so
+    a user's file need only say what it changes. Relative paths in a file are resolved
+    against that file's folder."""
+    with DEFAULT_CONFIG.open("rb") as handle:
         raw = tomllib.load(handle)
+    config_path = path or DEFAULT_CONFIG
+    if path is not None:
+        with path.open("rb") as handle:
+            raw = _overlay(raw, tomllib.load(handle))
     settings = Settings.model_validate(raw)
     benchmark_file = settings.benchmarks.dfe_indicator_file
     if benchmark_file is not None and not benchmark_file.is_absolute():
