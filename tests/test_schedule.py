@@ -32,13 +32,13 @@ def test_next_runs_are_at_two_in_the_morning_uk_time_across_clock_changes(
     assert (schedule.cron, schedule.timezone) == (NIGHTLY_CRON, "Europe/London")
     server_schedule = CronSchedule(cron=NIGHTLY_CRON, timezone="Europe/London")
     # the server's own computation of upcoming runs (what its scheduler uses)
-    runs = asyncio.run(server_schedule.get_dates(n=7, start=start_utc))
+    runs: list[dt.datetime] = asyncio.run(server_schedule.get_dates(n=7, start=start_utc))
     local = [run.astimezone(LONDON) for run in runs]
     assert [(t.hour, t.minute) for t in local] == [(2, 0)] * 7
     assert [t.date() for t in local] == [
         start_utc.date() + dt.timedelta(days=i) for i in range(1, 8)
     ]
-    offsets = {t.date(): t.utcoffset() for t in local}
+    offsets: dict[dt.date, dt.timedelta | None] = {t.date(): t.utcoffset() for t in local}
     before = offsets[clock_change - dt.timedelta(days=1)]
     after = offsets[clock_change + dt.timedelta(days=1)]
     assert before != after  # the run really crossed a clock change and stayed at 02:00
