@@ -32,8 +32,8 @@ def test_next_runs_are_at_two_in_the_morning_uk_time_across_clock_changes(
     assert (schedule.cron, schedule.timezone) == (NIGHTLY_CRON, "Europe/London")
     server_schedule = CronSchedule(cron=NIGHTLY_CRON, timezone="Europe/London")
     # the server's own computation of upcoming runs (what its scheduler uses)
-    runs: list[dt.datetime] = asyncio.run(server_schedule.get_dates(n=7, start=start_utc))
-    local = [run.astimezone(LONDON) for run in runs]
+    runs = list(asyncio.run(server_schedule.get_dates(n=7, start=start_utc)))
+    local: list[dt.datetime] = [run.astimezone(LONDON) for run in runs]
     assert [(t.hour, t.minute) for t in local] == [(2, 0)] * 7
     assert [t.date() for t in local] == [
         start_utc.date() + dt.timedelta(days=i) for i in range(1, 8)
