@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, cast
 
@@ -69,6 +70,22 @@ def _fail(error: BaseException | str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
+def _run_flow(flow_call: Callable[[], dict[str, Path]]) -> None:
+    """Run a flow; say which files it published, or why it failed in one line."""
+    from workforce.errors import RunFailure
+    from workforce.runtime import prewarm_great_expectations
+
+    prewarm_great_expectations()
+    try:
+        published = flow_call()
+    except RunFailure as error:
+        raise _fail(error) from None
+    except Exception as error:  # an unexpected fault still gets one clear line
+        raise _fail(f"{type(error).__name__}: {error}") from error
+    for path in published.values():
+        console.print(f"wrote {path}", highlight=False)
+
+
 @app.command()
 def run(
     input_dir: InputOption,
@@ -80,25 +97,16 @@ def run(
 ) -> None:
     """Run the nightly flow for one as-of date and publish its workbook and CSVs."""
     as_of_date = _parse_date(as_of) or dt.date.today()
-    from workforce.errors import RunFailure
-    from workforce.runtime import prewarm_great_expectations
-
-    prewarm_great_expectations()
     from flows.nightly import nightly
 
-    try:
-        published = nightly(
+    _run_flow(
+        lambda: nightly(
             input_dir=input_dir.resolve(),
             output_dir=output_dir.resolve(),
             as_of=as_of_date,
             config=config.resolve() if config else None,
         )
-    except RunFailure as error:
-        raise _fail(error) from None
-    except Exception as error:  # an unexpected fault still gets one clear line
-        raise _fail(f"{type(error).__name__}: {error}") from error
-    for path in published.values():
-        console.print(f"wrote {path}", highlight=False)
+    )
 
 
 @app.command()
@@ -164,21 +172,17 @@ def backfill(
     config: ConfigOption = None,
 ) -> None:
     """Metrics for a range of past as-of dates, from one drop read and validated once."""
-    from workforce.errors import RunFailure
-    from workforce.runtime import prewarm_great_expectations
-
     start_date, end_date = _parse_date(start), _parse_date(end)
     assert start_date is not None and end_date is not None
     if every not in ("day", "week", "month"):
         raise typer.BadParameter("--every must be day, week or month")
     if end_date < start_date:
         raise typer.BadParameter("--end is before --start")
-    prewarm_great_expectations()
     from flows.backfill import backfill as backfill_flow
     from transforms.backfill import Every
 
-    try:
-        published = backfill_flow(
+    _run_flow(
+        lambda: backfill_flow(
             input_dir=input_dir.resolve(),
             output_dir=output_dir.resolve(),
             start=start_date,
@@ -188,12 +192,7 @@ def backfill(
             config=config.resolve() if config else None,
             progress=sys.stderr.isatty(),
         )
-    except RunFailure as error:
-        raise _fail(error) from None
-    except Exception as error:
-        raise _fail(f"{type(error).__name__}: {error}") from error
-    for path in published.values():
-        console.print(f"wrote {path}", highlight=False)
+    )
 
 
 @app.command()

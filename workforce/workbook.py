@@ -50,6 +50,7 @@ from workforce.excel_cells import (
     put,
     write_table,
 )
+from workforce.outputs import METRICS_CSV_COLUMNS
 from workforce.settings import Settings
 
 GENERATOR = "workforce-stability (Python, openpyxl)"
@@ -110,18 +111,8 @@ AREA_WORDS: dict[str, str] = {
     "statistical_neighbours": "Statistical neighbours",
     "england": "England",
 }
-METRIC_COLUMNS: tuple[str, ...] = (
-    "as_of",
-    "scope",
-    "scope_value",
-    "metric",
-    "value",
-    "numerator",
-    "denominator",
-    "target",
-    "tolerance",
-    "status",
-)
+# The Metrics sheet shows exactly the metrics.csv columns.
+METRIC_COLUMNS = METRICS_CSV_COLUMNS
 
 
 @dataclass(frozen=True)
