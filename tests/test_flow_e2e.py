@@ -250,3 +250,45 @@ def test_sample_config_shows_the_dfe_benchmarks(tmp_path: Path, dfe_indicator_fi
     book = openpyxl.load_workbook(outputs[f"workforce_stability_{AS_OF.isoformat()}.xlsx"])
     texts = {c.value for row in book["Benchmarks"].iter_rows() for c in row}
     assert "England" in texts and "Bradford" in texts
+
+
+def test_no_child_reference_in_any_output(nightly_outputs: dict[str, Path]) -> None:
+    child_refs = set(
+        pl.read_csv(SAMPLE_DROP / "caseloads.csv", columns=["child_ref"], infer_schema=False)[
+            "child_ref"
+        ].to_list()
+    )
+    assert child_refs
+    for name, path in nightly_outputs.items():
+        if name.endswith(".csv"):
+            text = path.read_text()
+            assert not [ref for ref in child_refs if ref in text], name
+        else:
+            book = openpyxl.load_workbook(path)
+            cells = {
+                str(cell.value)
+                for sheet in book.worksheets
+                for row in sheet.iter_rows()
+                for cell in row
+                if cell.value is not None
+            }
+            assert not cells & child_refs, name
+
+
+def test_optional_extracts_absent_still_publish_with_those_metrics_left_out(
+    tmp_path: Path,
+) -> None:
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    for extract in ("staff", "agency"):
+        shutil.copy(SAMPLE_DROP / f"{extract}.csv", drop)
+    outputs = nightly(input_dir=drop, output_dir=tmp_path / "out", as_of=AS_OF)
+    metrics = set(pl.read_csv(outputs["metrics.csv"])["metric"].unique().to_list())
+    assert "agency_rate" in metrics and "turnover_rate" in metrics
+    assert not metrics & {"vacancy_rate", "average_caseload", "absence_rate", "cases"}
+    book = openpyxl.load_workbook(outputs[f"workforce_stability_{AS_OF.isoformat()}.xlsx"])
+    for sheet in ("Caseloads", "Vacancies"):
+        texts = " ".join(
+            str(c.value) for row in book[sheet].iter_rows() for c in row if c.value is not None
+        )
+        assert "not supplied" in texts, sheet
