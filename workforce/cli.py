@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, cast
@@ -70,14 +71,23 @@ def _fail(error: BaseException | str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
-def _run_flow(flow_call: Callable[[], dict[str, Path]]) -> None:
-    """Run a flow; say which files it published, or why it failed in one line."""
-    from workforce.errors import RunFailure
-    from workforce.runtime import prewarm_great_expectations
+def _wait_for(server_start: threading.Thread | None) -> None:
+    if server_start is not None:
+        server_start.join()
 
+
+def _run_flow(flow_call: Callable[[threading.Thread | None], dict[str, Path]]) -> None:
+    """Run a flow; say which files it published, or why it failed in one line.
+
+    ``flow_call`` imports the flow itself, so that the embedded Prefect server boots and
+    GX imports while our modules load (see ``workforce.runtime``)."""
+    from workforce.errors import RunFailure
+    from workforce.runtime import prewarm_great_expectations, start_embedded_server
+
+    server_start = start_embedded_server()
     prewarm_great_expectations()
     try:
-        published = flow_call()
+        published = flow_call(server_start)
     except RunFailure as error:
         raise _fail(error) from None
     except Exception as error:  # an unexpected fault still gets one clear line
@@ -97,16 +107,19 @@ def run(
 ) -> None:
     """Run the nightly flow for one as-of date and publish its workbook and CSVs."""
     as_of_date = _parse_date(as_of) or dt.date.today()
-    from flows.nightly import nightly
 
-    _run_flow(
-        lambda: nightly(
+    def call(server_start: threading.Thread | None) -> dict[str, Path]:
+        from flows.nightly import nightly
+
+        _wait_for(server_start)
+        return nightly(
             input_dir=input_dir.resolve(),
             output_dir=output_dir.resolve(),
             as_of=as_of_date,
             config=config.resolve() if config else None,
         )
-    )
+
+    _run_flow(call)
 
 
 @app.command()
@@ -178,11 +191,13 @@ def backfill(
         raise typer.BadParameter("--every must be day, week or month")
     if end_date < start_date:
         raise typer.BadParameter("--end is before --start")
-    from flows.backfill import backfill as backfill_flow
-    from transforms.backfill import Every
 
-    _run_flow(
-        lambda: backfill_flow(
+    def call(server_start: threading.Thread | None) -> dict[str, Path]:
+        from flows.backfill import backfill as backfill_flow
+        from transforms.backfill import Every
+
+        _wait_for(server_start)
+        return backfill_flow(
             input_dir=input_dir.resolve(),
             output_dir=output_dir.resolve(),
             start=start_date,
@@ -192,7 +207,8 @@ def backfill(
             config=config.resolve() if config else None,
             progress=sys.stderr.isatty(),
         )
-    )
+
+    _run_flow(call)
 
 
 @app.command()

@@ -41,3 +41,29 @@ def prewarm_great_expectations() -> threading.Thread:
     thread = threading.Thread(target=_import, name="gx-prewarm", daemon=True)
     thread.start()
     return thread
+
+
+def start_embedded_server() -> threading.Thread | None:
+    """Boot Prefect's embedded (ephemeral) server now, from a background thread.
+
+    A local run would otherwise start it at the flow's first API call and then sit idle
+    for seconds while the server process boots. Started here, that boot overlaps the
+    imports of GX, polars and openpyxl. Join the returned thread before running a flow:
+    the server counts as running before it answers. Nothing is started when a server is
+    configured (PREFECT_API_URL) or the embedded one is disabled.
+    """
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
+
+    if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+        return None
+    # Imported here, on the calling thread: a module import is not something to race.
+    from prefect.server.api.server import SubprocessASGIServer
+
+    def _start() -> None:
+        # A failed start is retried, and reported, by the flow's own first API call.
+        with contextlib.suppress(Exception):
+            SubprocessASGIServer().start()
+
+    thread = threading.Thread(target=_start, name="prefect-server-start", daemon=True)
+    thread.start()
+    return thread
