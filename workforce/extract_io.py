@@ -19,6 +19,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import cast
 
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from transforms.schema import (
@@ -32,8 +34,8 @@ from workforce.errors import RunFailure
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (".csv", ".xlsx")
 _BOM = b"\xef\xbb\xbf"
-# A quoted CSV value, with "" standing for a quote inside it.
-_QUOTED_VALUE = r'"(?:[^"]|"")*"'
+# Bytes of a CSV file scanned at a time when checking its record lengths.
+_SCAN_BLOCK_BYTES = 1 << 24
 
 
 @dataclass(frozen=True)
@@ -155,7 +157,8 @@ def _read_csv(path: Path) -> tuple[list[str | None], pl.DataFrame]:
         text = text[1:]
     if not text.strip():
         raise RunFailure(f"{path.name}: the file is empty (no header row)")
-    _check_record_lengths(path.name, text)
+    del text  # as large as the file, and no longer needed
+    _check_record_lengths(path.name, data)
     try:
         cells = pl.read_csv(
             data, has_header=False, infer_schema=False, quote_char='"', raise_if_empty=True
@@ -169,48 +172,49 @@ def _read_csv(path: Path) -> tuple[list[str | None], pl.DataFrame]:
     return header, body.with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
 
 
-def _check_record_lengths(file_name: str, text: str) -> None:
+def _check_record_lengths(file_name: str, data: bytes) -> None:
     """Fail when a record has a different number of values than the header (a truncated
-    or ragged file) or a quoted value is never closed. Records are the lines joined while
-    a quote is open; blank records are allowed (they are skipped later)."""
-    lines = (
-        pl.DataFrame({"line": [text]})
-        .select(pl.col("line").str.split("\n"))
-        .explode("line")
-        .with_columns(pl.col("line").str.count_matches('"', literal=True).alias("quotes"))
-        .with_columns(
-            (((pl.col("quotes").cum_sum() - pl.col("quotes")) % 2) == 0).alias("opens_record")
-        )
-        .with_columns((pl.col("opens_record").cum_sum() - 1).alias("record"))
-    )
-    records = (
-        lines.group_by("record", maintain_order=True)
-        .agg(pl.col("line").str.join("\n"), pl.col("quotes").sum())
-        .with_columns(
-            (
-                pl.col("line")
-                .str.replace_all(_QUOTED_VALUE, "")
-                .str.count_matches(",", literal=True)
-                + 1
-            ).alias("values"),
-            (pl.col("line").str.strip_chars() == "").alias("blank"),
-        )
-    )
-    if records.get_column("quotes").sum() % 2 == 1:
-        row = records.height
+    or ragged file) or a quoted value is never closed. A record ends at a line feed that
+    is outside quotes (an even number of quote marks before it: an escaped ``""`` keeps
+    the count even) and its values are the commas outside quotes plus one; blank records
+    are allowed (they are skipped later).
+
+    The file is scanned in blocks of ``_SCAN_BLOCK_BYTES`` with numpy, so memory stays a
+    small multiple of the block however large the extract is."""
+    quote, line_feed, comma = (ord(mark) for mark in '"\n,')
+    scanned = np.frombuffer(data, dtype=np.uint8)
+    record_ends: list[npt.NDArray[np.int64]] = []
+    commas_before_end: list[npt.NDArray[np.int64]] = []
+    quotes_so_far = commas_so_far = 0
+    for offset in range(0, len(scanned), _SCAN_BLOCK_BYTES):
+        block = scanned[offset : offset + _SCAN_BLOCK_BYTES]
+        quotes = np.flatnonzero(block == quote)
+        feeds = np.flatnonzero(block == line_feed)
+        commas = np.flatnonzero(block == comma)
+        outside = commas[(quotes_so_far + np.searchsorted(quotes, commas)) % 2 == 0]
+        ends = feeds[(quotes_so_far + np.searchsorted(quotes, feeds)) % 2 == 0]
+        record_ends.append(ends + offset)
+        commas_before_end.append(commas_so_far + np.searchsorted(outside, ends))
+        quotes_so_far += len(quotes)
+        commas_so_far += len(outside)
+    # The last record runs from the last record-ending line feed to the end of the file.
+    ends = np.concatenate([*record_ends, np.array([len(data)], dtype=np.int64)])
+    commas_before = np.concatenate([*commas_before_end, np.array([commas_so_far])])
+    values = np.diff(commas_before, prepend=0) + 1
+    if quotes_so_far % 2 == 1:
         raise RunFailure(
-            f"{file_name}: row {row} opens a quoted value that is never closed; "
+            f"{file_name}: row {len(ends)} opens a quoted value that is never closed; "
             "the file looks truncated"
         )
-    expected = records.get_column("values")[0]
-    ragged = records.filter(~pl.col("blank") & (pl.col("values") != expected))
-    if ragged.height:
-        row = ragged.get_column("record")[0] + 1
-        values = ragged.get_column("values")[0]
-        raise RunFailure(
-            f"{file_name}: row {row} has {values} values but the header has {expected} "
-            "columns; the file looks truncated or ragged"
-        )
+    starts = np.concatenate([np.array([0], dtype=np.int64), ends[:-1] + 1])
+    expected = int(values[0])
+    # Records with another count are few: each is either blank (allowed) or the error.
+    for record in np.flatnonzero(values != expected).tolist():
+        if data[starts[record] : ends[record]].decode("utf-8").strip():
+            raise RunFailure(
+                f"{file_name}: row {record + 1} has {values[record]} values but the header "
+                f"has {expected} columns; the file looks truncated or ragged"
+            )
 
 
 def _read_xlsx(path: Path) -> tuple[list[str | None], pl.DataFrame]:

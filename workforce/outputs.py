@@ -8,10 +8,12 @@ previous files untouched. Nothing here computes a metric.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import IO, cast
 
 import polars as pl
 
@@ -31,6 +33,11 @@ METRICS_CSV_COLUMNS: tuple[str, ...] = (
 )
 
 
+_EMPTY_METRICS = pl.DataFrame(
+    schema={column: pl.Date if column == "as_of" else pl.String for column in METRICS_CSV_COLUMNS}
+)
+
+
 def metrics_csv_frame(metrics: pl.DataFrame) -> pl.DataFrame:
     """The ``metrics.csv`` table: contract columns, ISO dates, sorted by
     as_of, scope, scope_value, metric in plain character-code order."""
@@ -45,6 +52,49 @@ def write_metrics_csv(metrics: pl.DataFrame, path: Path) -> None:
     # Floats are written unrounded (shortest representation that round-trips); an
     # undefined value is an empty cell, never 0 or NaN.
     metrics_csv_frame(metrics).write_csv(path, null_value="")
+
+
+class MetricsCsvWriter:
+    """``metrics.csv`` written in parts, for a backfill too large to hold at once: each
+    part holds whole as-of dates, later dates than the part before, so the file is byte
+    for byte what ``write_metrics_csv`` writes for all the parts together."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._file: IO[bytes] | None = None
+        self._last_date: dt.date | None = None
+
+    def __enter__(self) -> MetricsCsvWriter:
+        self._file = self._path.open("wb")
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._file is not None:
+            if self._last_date is None:  # no part at all: still a file with its header
+                metrics_csv_frame(_EMPTY_METRICS).write_csv(self._file, null_value="")
+            self._file.close()
+            self._file = None
+
+    def write(self, part: pl.DataFrame) -> None:
+        if self._file is None:
+            raise RuntimeError("MetricsCsvWriter.write outside its with block")
+        if part.height == 0:
+            return
+        dates = part.get_column("as_of")
+        first, last = cast(dt.date, dates.min()), cast(dt.date, dates.max())
+        if self._last_date is not None and first <= self._last_date:
+            raise ValueError(f"metrics.csv part from {first} follows one up to {self._last_date}")
+        metrics_csv_frame(part).write_csv(
+            self._file, null_value="", include_header=self._last_date is None
+        )
+        self._last_date = last
+
+
+def write_metrics_csv_parts(parts: Iterable[pl.DataFrame], path: Path) -> None:
+    """``metrics.csv`` from parts in date order (see ``MetricsCsvWriter``)."""
+    with MetricsCsvWriter(path) as writer:
+        for part in parts:
+            writer.write(part)
 
 
 def write_findings_csv(findings: pl.DataFrame, path: Path) -> None:
