@@ -148,9 +148,9 @@ def run_phases(drop_dir: Path, dates: int, output: Path) -> dict[str, Any]:
     imports_started = time.perf_counter()
     import great_expectations  # noqa: F401  (its import is start-up, not a phase)
 
-    from flows.backfill import series_in_chunks, trust_rows
     from flows.tasks import metric_params
     from transforms.backfill import backfill_dates
+    from transforms.report import series_in_chunks, trust_rows
     from transforms.targets import targets_frame
     from workforce.extract_io import read_drop
     from workforce.outputs import MetricsCsvWriter

@@ -18,16 +18,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
-from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
+from prefect import flow
 from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from flows.tasks import (
+    compute_and_write_series,
     compute_series,
     load_benchmarks,
     locate_drop,
-    metric_params,
     read_extracts,
     validate_extracts,
     write_date_outputs,
@@ -35,21 +34,10 @@ from flows.tasks import (
 )
 from transforms.backfill import Every, backfill_dates
 from transforms.calendar import trend_dates
-from transforms.definitions import metrics_available
 from transforms.findings import combine_findings, stale_drop_finding
-from transforms.metrics import MetricParams
-from transforms.report import metrics_with_targets
-from transforms.schema import Extracts
-from transforms.targets import targets_frame
 from workforce.extract_io import Drop
-from workforce.outputs import publish, write_findings_csv, write_metrics_csv_parts
 from workforce.settings import RunSettings, Settings, load_settings
 from workforce.validation import ValidationResult
-
-# Metrics rows computed at once. Computing them with targets peaks at about 200 bytes a
-# row, so a chunk stays well under 1 GiB; the sample trust's daily backfill (about 0.8M
-# rows) is one chunk, a trust 100 times larger takes about 80 dates a chunk.
-SERIES_ROWS_PER_CHUNK = 3_000_000
 
 
 def task_runner_for(run: RunSettings) -> TaskRunner[PrefectFuture[object]]:
@@ -61,96 +49,6 @@ def task_runner_for(run: RunSettings) -> TaskRunner[PrefectFuture[object]]:
             raise ValueError("run.task_runner is 'dask' but run.dask_address is empty")
         return DaskTaskRunner(address=run.dask_address)  # type: ignore[return-value]
     return ThreadPoolTaskRunner(max_workers=2)  # type: ignore[return-value]
-
-
-def rows_per_date_bound(extracts: Extracts) -> int:
-    """At most this many metrics rows per as-of date: every available metric at the
-    Trust, at each service area and at each team named in the extracts."""
-    named = pl.concat(
-        [
-            frame.select("team", "service_area")
-            for frame in (extracts.staff, extracts.agency, extracts.establishment)
-            if frame is not None
-        ]
-    )
-    scopes = 1 + named.get_column("service_area").n_unique() + named.get_column("team").n_unique()
-    return scopes * len(metrics_available(extracts.supplied()))
-
-
-def date_chunks(
-    dates: list[dt.date], rows_per_date: int, rows_per_chunk: int = SERIES_ROWS_PER_CHUNK
-) -> list[list[dt.date]]:
-    """The distinct dates in order, cut into consecutive chunks of at most
-    ``rows_per_chunk // rows_per_date`` dates (at least one date a chunk)."""
-    ordered = sorted(set(dates))
-    size = max(1, rows_per_chunk // max(1, rows_per_date))
-    return [ordered[index : index + size] for index in range(0, len(ordered), size)]
-
-
-def series_in_chunks(
-    extracts: Extracts,
-    dates: list[dt.date],
-    params: MetricParams,
-    targets: pl.DataFrame,
-    rows_per_chunk: int = SERIES_ROWS_PER_CHUNK,
-) -> Iterator[pl.DataFrame]:
-    """Metrics with targets for ``dates``, one chunk of consecutive dates at a time, in
-    date order; each chunk is computed only when asked for."""
-    for chunk in date_chunks(dates, rows_per_date_bound(extracts), rows_per_chunk):
-        yield metrics_with_targets(extracts, chunk, params, targets)
-
-
-def trust_rows(series: pl.DataFrame) -> pl.DataFrame:
-    """The Trust-wide rows: all the trend workbook shows."""
-    return series.filter(pl.col("scope") == "trust")
-
-
-def trend_workbook_name(start: dt.date, end: dt.date) -> str:
-    return f"workforce_stability_trend_{start.isoformat()}_{end.isoformat()}.xlsx"
-
-
-@task(name="compute-and-write-series", cache_policy=NO_CACHE, persist_result=False)
-def compute_and_write_series(
-    folder: Path,
-    validation: ValidationResult,
-    dates: list[dt.date],
-    findings: pl.DataFrame,
-    settings: Settings,
-    start: dt.date,
-    end: dt.date,
-) -> dict[str, Path]:
-    """``metrics.csv`` chunk by chunk as the dates are computed, then the trend workbook
-    from the Trust-wide rows and ``data_quality.csv``, published together."""
-    from workforce.trend_workbook import build_trend_workbook
-    from workforce.workbook import save_workbook
-
-    trust_parts: list[pl.DataFrame] = []
-
-    def keeping_trust_rows(parts: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
-        for part in parts:
-            trust_parts.append(trust_rows(part))
-            yield part
-
-    def write_csv(path: Path) -> None:
-        parts = series_in_chunks(
-            validation.extracts, dates, metric_params(settings), targets_frame(settings.targets)
-        )
-        write_metrics_csv_parts(keeping_trust_rows(parts), path)
-
-    def write_trend(path: Path) -> None:
-        save_workbook(build_trend_workbook(pl.concat(trust_parts), settings, start, end), path)
-
-    workbook_name = trend_workbook_name(start, end)
-    published = publish(
-        folder,
-        {
-            # metrics.csv first: computing it collects the rows the workbook shows
-            "metrics.csv": write_csv,
-            workbook_name: write_trend,
-            "data_quality.csv": lambda path: write_findings_csv(findings, path),
-        },
-    )
-    return {name: published[name] for name in (workbook_name, "metrics.csv", "data_quality.csv")}
 
 
 def backfill_folder(output_dir: Path, start: dt.date, end: dt.date) -> Path:

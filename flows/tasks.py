@@ -8,6 +8,7 @@ for cache keys nor written to result storage.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -17,12 +18,23 @@ from prefect.cache_policies import NO_CACHE
 
 from transforms.findings import benchmark_file_finding, combine_findings, stale_drop_finding
 from transforms.metrics import MetricParams
-from transforms.report import RunReport, build_report, metrics_with_targets
+from transforms.report import (
+    RunReport,
+    build_report,
+    metrics_with_targets,
+    series_in_chunks,
+    trust_rows,
+)
 from transforms.schema import empty_findings
 from transforms.targets import targets_frame
 from workforce.errors import RunFailure
 from workforce.extract_io import Drop, find_drop, read_drop
-from workforce.outputs import publish, write_findings_csv, write_metrics_csv
+from workforce.outputs import (
+    publish,
+    write_findings_csv,
+    write_metrics_csv,
+    write_metrics_csv_parts,
+)
 from workforce.settings import Settings
 from workforce.validation import ValidationResult, validate_drop
 
@@ -203,10 +215,56 @@ def write_series(
     return publish(
         folder,
         {
-            f"workforce_stability_trend_{start.isoformat()}_{end.isoformat()}.xlsx": (
-                lambda p: save_workbook(workbook, p)
-            ),
+            trend_workbook_name(start, end): lambda p: save_workbook(workbook, p),
             "metrics.csv": lambda p: write_metrics_csv(series, p),
             "data_quality.csv": lambda p: write_findings_csv(findings, p),
         },
     )
+
+
+def trend_workbook_name(start: dt.date, end: dt.date) -> str:
+    return f"workforce_stability_trend_{start.isoformat()}_{end.isoformat()}.xlsx"
+
+
+@task(name="compute-and-write-series", cache_policy=NO_CACHE, persist_result=False)
+def compute_and_write_series(
+    folder: Path,
+    validation: ValidationResult,
+    dates: list[dt.date],
+    findings: pl.DataFrame,
+    settings: Settings,
+    start: dt.date,
+    end: dt.date,
+) -> dict[str, Path]:
+    """``metrics.csv`` chunk by chunk as the dates are computed, then the trend workbook
+    from the Trust-wide rows and ``data_quality.csv``, published together."""
+    from workforce.trend_workbook import build_trend_workbook
+    from workforce.workbook import save_workbook
+
+    trust_parts: list[pl.DataFrame] = []
+
+    def keeping_trust_rows(parts: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+        for part in parts:
+            trust_parts.append(trust_rows(part))
+            yield part
+
+    def write_csv(path: Path) -> None:
+        parts = series_in_chunks(
+            validation.extracts, dates, metric_params(settings), targets_frame(settings.targets)
+        )
+        write_metrics_csv_parts(keeping_trust_rows(parts), path)
+
+    def write_trend(path: Path) -> None:
+        save_workbook(build_trend_workbook(pl.concat(trust_parts), settings, start, end), path)
+
+    workbook_name = trend_workbook_name(start, end)
+    published = publish(
+        folder,
+        {
+            # metrics.csv first: computing it collects the rows the workbook shows
+            "metrics.csv": write_csv,
+            workbook_name: write_trend,
+            "data_quality.csv": lambda path: write_findings_csv(findings, path),
+        },
+    )
+    return {name: published[name] for name in (workbook_name, "metrics.csv", "data_quality.csv")}

@@ -7,10 +7,12 @@ date; ``trend``: the same for every trend date (month-ends, a year earlier, the 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import polars as pl
 
+from transforms.backfill import SERIES_ROWS_PER_CHUNK, date_chunks, rows_per_date_bound
 from transforms.calendar import trend_dates
 from transforms.metrics import (
     MetricParams,
@@ -68,3 +70,21 @@ def build_report(
         leaving_reasons=leaving_reasons(extracts, as_of),
         allocation_findings=uncounted_allocations(extracts, as_of),
     )
+
+
+def series_in_chunks(
+    extracts: Extracts,
+    dates: list[dt.date],
+    params: MetricParams,
+    targets: pl.DataFrame,
+    rows_per_chunk: int = SERIES_ROWS_PER_CHUNK,
+) -> Iterator[pl.DataFrame]:
+    """Metrics with targets for ``dates``, one chunk of consecutive dates at a time, in
+    date order; each chunk is computed only when asked for."""
+    for chunk in date_chunks(dates, rows_per_date_bound(extracts), rows_per_chunk):
+        yield metrics_with_targets(extracts, chunk, params, targets)
+
+
+def trust_rows(series: pl.DataFrame) -> pl.DataFrame:
+    """The Trust-wide rows: all the trend workbook shows."""
+    return series.filter(pl.col("scope") == "trust")

@@ -1,7 +1,8 @@
 """The backfill's trend workbook: the Trust's metric series over the backfilled dates.
 
-Grain of its tables: one row per as-of date (Trend), one row per (as-of date, metric) at
-Trust scope (Trust metrics). Every scope and date is in the backfill's ``metrics.csv``.
+Grain of its one table: one row per as-of date, a column per metric, Trust-wide. The long
+table of every scope, metric and date is the backfill's ``metrics.csv`` beside it (an
+Excel copy of it would take openpyxl seconds per thousand dates and add nothing).
 """
 
 from __future__ import annotations
@@ -14,11 +15,10 @@ import polars as pl
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from transforms.definitions import METRICS, METRICS_BY_NAME
+from transforms.definitions import METRICS
 from workforce.excel_cells import (
     DATE,
     PERCENT,
-    STATUS_FILLS,
     Column,
     TableRegistry,
     print_setup,
@@ -101,36 +101,6 @@ def build_trend_workbook(
         trend_sheet.add_chart(chart, f"B{area.last_row + 3}")
     fit_table_columns(trend_sheet, wide, columns)
     print_setup(trend_sheet, trust_name=settings.trust.name, as_of=end)
-
-    long_sheet = workbook.create_sheet("Trust metrics")
-    formats = {name: metric_column(name).number_format or "General" for name in names}
-    long = trust.select(
-        "as_of",
-        "metric",
-        "value",
-        "numerator",
-        "denominator",
-        "target",
-        "status",
-        label=pl.col("metric").replace_strict(
-            {n: METRICS_BY_NAME[n].label for n in names}, default=None
-        ),
-        format=pl.col("metric").replace_strict(formats, default="General"),
-    ).sort("as_of", "metric")
-    long_columns = [
-        Column("as_of", "as_of", DATE),
-        Column("metric", "metric"),
-        Column("label", "label"),
-        Column("value", "value", format_from="format"),
-        Column("numerator", "numerator", "0.0###"),
-        Column("denominator", "denominator", "0.0###"),
-        Column("target", "target", format_from="format"),
-        Column("status", "status", fills=STATUS_FILLS),
-    ]
-    area = write_table(long_sheet, registry, "TrustMetrics", long, long_columns, top=1)
-    freeze_below(long_sheet, area)
-    fit_table_columns(long_sheet, long, long_columns)
-    print_setup(long_sheet, trust_name=settings.trust.name, as_of=end)
 
     properties = workbook.properties
     properties.title = f"Workforce stability trend: {settings.trust.name}"
