@@ -3,9 +3,10 @@ one vectorised pipeline, and the per-date detail frames the workbook shows.
 
 Grain of ``compute_metrics``: one row per (as_of, scope, scope_value, metric), in the
 columns of ``METRIC_FRAME_SCHEMA``. Stocks, window counts and agency spend come from
-sweeps (running totals looked up by as-of join, see ``metrics_sweep``); distinct children
-per worker, the stability index and establishment cells pair dates with rows, so dates
-are processed in batches whose pairing size is bounded (``MAX_PAIRS_PER_BATCH``). Every
+sweeps (running totals looked up by as-of join, see ``metrics_sweep``), and so do the
+caseload metrics, from each worker's caseload as a step function (``caseload_pieces``);
+the largest caseload, the stability index and establishment cells pair dates with rows,
+so dates are processed in batches whose pairing size is bounded (``MAX_PAIRS_PER_BATCH``). Every
 date is computed from the whole extract and its own window only, so its figures never
 depend on which other dates are in the call.
 """
@@ -30,8 +31,10 @@ from transforms.metrics_events import (
 from transforms.metrics_pairwise import (
     CELL_KEYS,
     allocations_on,
-    caseload_totals,
+    caseload_pieces,
+    caseload_stock,
     locate_workers,
+    max_caseload_totals,
     social_work_cell_stock,
     stability_totals,
     vacancy_cells,
@@ -119,8 +122,8 @@ LEAVING_REASONS_SCHEMA: dict[str, pl.DataType] = {
 
 NOT_RECORDED = "Not recorded"
 
-# Upper bound on the rows one batch of dates may pair (allocations in post, employees in
-# post a year earlier, establishment cells): keeps a daily backfill well inside memory.
+# Upper bound on the rows one batch of dates may pair (case holders' caseload pieces,
+# employees in post a year earlier, establishment cells): keeps a daily backfill well inside memory.
 MAX_PAIRS_PER_BATCH = 2_000_000
 
 _ONE = pl.lit(1, dtype=pl.Int64)
@@ -135,7 +138,6 @@ class _Prepared:
     metrics: tuple[str, ...]
     spells: pl.DataFrame
     leavers: pl.DataFrame
-    workers: pl.DataFrame
     employed_stock: pl.DataFrame
     agency_stock: pl.DataFrame
     leaver_flow: pl.DataFrame
@@ -145,7 +147,8 @@ class _Prepared:
     scope_ranges: pl.DataFrame
     pairs_on_date: pl.DataFrame
     pairs_a_year_before: pl.DataFrame
-    caseloads: pl.DataFrame | None
+    caseload_pieces: pl.DataFrame | None
+    caseload_stock: pl.DataFrame | None
     establishment: pl.DataFrame | None
     employed_by_cell: pl.DataFrame | None
     agency_by_cell: pl.DataFrame | None
@@ -160,7 +163,7 @@ def compute_metrics(
     dates = as_of_frame(as_of_dates)
     if dates.is_empty():
         return pl.DataFrame(schema=METRIC_FRAME_SCHEMA)
-    prepared = _prepare(extracts)
+    prepared = _prepare(extracts, dates, params)
     parts = [
         _metrics_for_batch(batch, prepared, params) for batch in _date_batches(dates, prepared)
     ]
@@ -172,7 +175,7 @@ def compute_metrics(
     )
 
 
-def _prepare(extracts: Extracts) -> _Prepared:
+def _prepare(extracts: Extracts, dates: pl.DataFrame, params: MetricParams) -> _Prepared:
     spells = social_work_spells(extracts.staff).collect()
     leavers = leaver_events(spells.lazy()).collect()
     starters = starter_events(spells.lazy(), extracts.agency)
@@ -251,15 +254,19 @@ def _prepare(extracts: Extracts) -> _Prepared:
             SCOPE_KEYS,
         )
 
+    pieces = stock = None
+    if extracts.caseloads is not None:
+        workers = worker_rows(extracts.staff, extracts.agency)
+        pieces = caseload_pieces(
+            _allocations_touching(extracts.caseloads, dates), workers
+        ).collect()
+        stock = running_totals(caseload_stock(pieces.lazy(), params.caseload_threshold), SCOPE_KEYS)
+
     pairs_on_date = [
         interval_changes(
-            extracts.caseloads.lazy(),
-            start="allocated_from",
-            end="allocated_to",
-            keys=(),
-            values={"pairs": _ONE},
+            pieces.lazy(), start="piece_from", end="piece_to", keys=(), values={"pairs": _ONE}
         )
-        if extracts.caseloads is not None
+        if pieces is not None
         else None,
         interval_changes(
             establishment.lazy(),
@@ -288,7 +295,6 @@ def _prepare(extracts: Extracts) -> _Prepared:
         metrics=metrics_available(extracts.supplied()),
         spells=spells,
         leavers=leavers,
-        workers=worker_rows(extracts.staff, extracts.agency).collect(),
         employed_stock=employed_stock,
         agency_stock=agency_stock,
         leaver_flow=leaver_flow,
@@ -298,11 +304,23 @@ def _prepare(extracts: Extracts) -> _Prepared:
         scope_ranges=_scope_ranges(spells, agency, establishment),
         pairs_on_date=on_date_load,
         pairs_a_year_before=year_before_load,
-        caseloads=extracts.caseloads,
+        caseload_pieces=pieces,
+        caseload_stock=stock,
         establishment=establishment,
         employed_by_cell=employed_by_cell,
         agency_by_cell=agency_by_cell,
         sickness_flow=sickness_flow,
+    )
+
+
+def _allocations_touching(caseloads: pl.DataFrame, dates: pl.DataFrame) -> pl.DataFrame:
+    """Allocations in post on some day from the first to the last as-of date: the others
+    change no count on any of the dates, and a backfill chunk of a few weeks then builds
+    caseloads from a fraction of the extract."""
+    first, last = dates.get_column(AS_OF).min(), dates.get_column(AS_OF).max()
+    return caseloads.filter(
+        (pl.col("allocated_from") <= pl.lit(last))
+        & (pl.col("allocated_to").is_null() | (pl.col("allocated_to") >= pl.lit(first)))
     )
 
 
@@ -485,12 +503,11 @@ def _metrics_for_batch(
             ("cells_n", "vacancy_fte", "agency_cover_fte"),
         )
         appears = appears | (pl.col("cells_n") > 0)
-    if prepared.caseloads is not None:
-        holders = worker_caseloads(dates, prepared.caseloads, prepared.workers.lazy())
-        wide = wide.pipe(
-            _with_pairwise,
-            caseload_totals(holders, params.caseload_threshold),
-            ("cases", "case_holders_n", "case_holders_fte", "over_threshold_n"),
+    if prepared.caseload_pieces is not None and prepared.caseload_stock is not None:
+        wide = wide.pipe(totals_on, prepared.caseload_stock, on=AS_OF, keys=SCOPE_KEYS).join(
+            max_caseload_totals(dates, prepared.caseload_pieces),
+            on=[AS_OF, *SCOPE_KEYS],
+            how="left",
         )
     # Collected before going long, so the wide plan runs once, not once per metric.
     appearing = wide.filter(appears).collect()

@@ -1,22 +1,29 @@
-"""The parts of the metrics engine that must pair as-of dates with rows: distinct children
-per worker, the stability index and establishment cells. Callers bound memory by passing
-a batch of dates at a time.
+"""The parts of the metrics engine that work per worker or must pair as-of dates with
+rows: each worker's caseload (distinct children) as a step function, the largest caseload,
+the stability index and establishment cells. Callers bound memory by passing a batch of
+dates at a time.
 
 Grains:
 - ``allocations_on``: one row per (as-of date, allocation in post on it);
 - ``worker_caseloads``: one row per (as-of date, counted worker with at least one case);
+- ``caseload_pieces``: one row per (counted worker row, run of days with one caseload >= 1);
+- ``max_caseload_totals``: one row per (as-of date, scope, scope_value) with a case holder;
 - ``vacancy_cells``: one row per (as-of date, social-work (team, role) cell in force);
 - ``*_totals``: one row per (as-of date, scope, scope_value).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 
 from transforms.metrics_events import EVENT_DATE, social_work_rows
 from transforms.metrics_sweep import (
     AS_OF,
+    CHANGE_DATE,
     EXACT,
+    OPEN_END,
     SCOPE_KEYS,
     WINDOW_START,
     end_or_open,
@@ -32,6 +39,12 @@ CELL_KEYS: tuple[str, str] = ("team", "role")
 # Funded minus employed FTE closer to 0 than this is float noise of equal sums, not a
 # vacancy (FTE is recorded to a few decimal places).
 FTE_NOISE = 1e-9
+
+_ONE = pl.lit(1, dtype=pl.Int64)
+# Day numbers (days since 1970, dates 0001-01-01 to 9999-12-31) shifted by _DAY_OFFSET are
+# in [0, _KEY_SPAN): adding key rank x _KEY_SPAN orders every key's days after the last's.
+_DAY_OFFSET = 1 << 20
+_KEY_SPAN = 1 << 22
 
 
 def worker_rows(staff: pl.DataFrame, agency: pl.DataFrame) -> pl.LazyFrame:
@@ -116,24 +129,194 @@ def worker_caseloads(
     )
 
 
-def caseload_totals(caseloads: pl.LazyFrame, threshold: int) -> pl.LazyFrame:
-    # Totals per team first, then per scope: far fewer rows to copy into three scopes.
-    by_team = caseloads.group_by(AS_OF, "team", "service_area").agg(
-        pl.col("caseload").sum().cast(pl.Float64).alias("cases"),
-        pl.len().cast(pl.Int64).alias("case_holders_n"),
-        exact_sum(pl.col("fte")).alias("case_holders_fte"),
-        pl.col("caseload").max().cast(pl.Float64).alias("max_caseload"),
-        (pl.col("caseload") > threshold).sum().cast(pl.Int64).alias("over_threshold_n"),
+def _day_number(day: pl.Expr) -> pl.Expr:
+    return day.cast(pl.Int32)
+
+
+def _first_of_run(keys: Sequence[str]) -> pl.Expr:
+    """True on the first row of each run of equal keys (frame sorted by the keys)."""
+    changed = pl.lit(False)
+    for key in keys:
+        changed = changed | (pl.col(key) != pl.col(key).shift(1))
+    return (pl.int_range(pl.len()) == 0) | changed
+
+
+def counted_worker_rows(workers: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per social-work worker row, with the days on which it is the row that
+    ``locate_workers`` finds for the worker and is in post: from its start to its end,
+    cut the day before the worker's next row (of any role) starts. ``row_to`` is null
+    when open. ``worker_row`` numbers the rows."""
+    next_start = pl.col("start_date").shift(-1).over(list(WORKER_KEYS))
+    cut = _day_number(next_start) - 1
+    last_day = pl.min_horizontal(_day_number(end_or_open("end_date")), cut)
+    return (
+        workers.filter(pl.col("start_date").is_not_null())
+        .sort([*WORKER_KEYS, "start_date"], maintain_order=True)
+        .with_columns(last_day.alias("__last"))
+        .filter(is_social_work_role() & (pl.col("__last") >= _day_number(pl.col("start_date"))))
+        .select(
+            *WORKER_KEYS,
+            "team",
+            "service_area",
+            "role",
+            "fte",
+            pl.col("start_date").alias("row_from"),
+            pl.when(pl.col("__last") == _day_number(pl.lit(OPEN_END)))
+            .then(None)
+            .otherwise(pl.col("__last").cast(pl.Date))
+            .alias("row_to"),
+        )
+        .with_row_index("worker_row")
+    )
+
+
+def _allocation_runs(clipped: pl.LazyFrame) -> pl.LazyFrame:
+    """Merges overlapping and adjacent day ranges of the same (``worker_row``, ``child``)
+    into runs: one row per run, ``__from`` to ``__to`` (day numbers). Sorting once and
+    offsetting each key's days by the key's rank keeps the running reach (the latest
+    ``__to`` so far) a single cumulative max over the whole frame, not one per key."""
+    keys = ["worker_row", "child"]
+    key_rank = _first_of_run(keys).cum_sum().cast(pl.Int64)
+    reach = (key_rank * _KEY_SPAN + pl.col("__to") + _DAY_OFFSET).cum_max()
+    reach_before = reach.shift(1) - key_rank * _KEY_SPAN - _DAY_OFFSET
+    starts_run = _first_of_run(keys) | (pl.col("__from") > reach_before + 1)
+    ends_run = starts_run.shift(-1).fill_null(True)
+    run_to = reach - key_rank * _KEY_SPAN - _DAY_OFFSET
+    return (
+        clipped.sort([*keys, "__from"])
+        .with_columns(
+            starts_run.alias("__starts"),
+            ends_run.alias("__ends"),
+            run_to.cast(pl.Int32).alias("__run_to"),
+        )
+        .filter(pl.col("__starts") | pl.col("__ends"))
+        # Left: one row per run (both ends) or two (its start, then its end).
+        .with_columns(
+            pl.when(pl.col("__ends"))
+            .then(pl.col("__run_to"))
+            .otherwise(pl.col("__run_to").shift(-1))
+            .alias("__to")
+        )
+        .filter(pl.col("__starts"))
+        .select("worker_row", "__from", "__to")
+    )
+
+
+def caseload_pieces(caseloads: pl.DataFrame, workers: pl.LazyFrame) -> pl.LazyFrame:
+    """Each counted worker row's caseload (distinct children) as a step function: one row
+    per run of days with the same caseload of at least 1, with the worker row's number
+    (``worker_row`` of ``counted_worker_rows``), team, service_area and fte; ``piece_to``
+    is null when open. The child reference stops here. On any day a worker has at most one
+    piece, that of its located row."""
+    open_end = _day_number(pl.lit(OPEN_END))
+    rows = counted_worker_rows(workers).with_columns(
+        _day_number(pl.col("row_from")).alias("__row_from"),
+        _day_number(pl.col("row_to")).fill_null(open_end).alias("__row_to"),
+    )
+    # Allocations clipped to the days their worker is counted in one row; a child's
+    # distinct count is then the number of merged runs of that (row, child) covering a day.
+    clipped = (
+        caseloads.lazy()
+        .filter(pl.col("allocated_from").is_not_null())
+        .select(
+            *WORKER_KEYS,
+            pl.col("child_ref").cast(pl.Categorical).to_physical().alias("child"),
+            _day_number(pl.col("allocated_from")).alias("__from"),
+            _day_number(end_or_open("allocated_to")).alias("__to"),
+        )
+        .join(rows.select(*WORKER_KEYS, "worker_row", "__row_from", "__row_to"), on=WORKER_KEYS)
+        .select(
+            "worker_row",
+            "child",
+            pl.max_horizontal("__from", "__row_from").alias("__from"),
+            pl.min_horizontal("__to", "__row_to").alias("__to"),
+        )
+        .filter(pl.col("__to") >= pl.col("__from"))
+    )
+    runs = _allocation_runs(clipped)
+    steps = pl.concat(
+        [
+            runs.select("worker_row", pl.col("__from").alias("__day"), _ONE.alias("__step")),
+            runs.filter(pl.col("__to") < open_end).select(
+                "worker_row", (pl.col("__to") + 1).alias("__day"), (-_ONE).alias("__step")
+            ),
+        ]
     )
     return (
-        with_scopes(by_team)
-        .group_by(AS_OF, *SCOPE_KEYS)
-        .agg(
-            pl.col("cases", "case_holders_n", "over_threshold_n").sum(),
-            exact_sum(pl.col("case_holders_fte")),
-            pl.col("max_caseload").max(),
+        steps.group_by("worker_row", "__day")
+        .agg(pl.col("__step").sum())
+        # A child leaving on the day another arrives changes nothing: no new piece.
+        .filter(pl.col("__step") != 0)
+        .sort("worker_row", "__day")
+        .with_columns(
+            pl.col("__step").cum_sum().over("worker_row").alias("caseload"),
+            (pl.col("__day").shift(-1).over("worker_row") - 1).alias("__last"),
+        )
+        .filter(pl.col("caseload") > 0)
+        .join(rows.select("worker_row", "team", "service_area", "fte"), on="worker_row")
+        .select(
+            "worker_row",
+            "team",
+            "service_area",
+            "fte",
+            pl.col("__day").cast(pl.Date).alias("piece_from"),
+            pl.col("__last").cast(pl.Date).alias("piece_to"),
+            "caseload",
         )
     )
+
+
+def caseload_stock(pieces: pl.LazyFrame, threshold: int) -> pl.LazyFrame:
+    """Changes of cases, case holders, their FTE and those over ``threshold``, per scope.
+    Changes are summed per team first, so far fewer rows are copied into three scopes."""
+    # Categorical teams: millions of changes group on small integer codes, not strings.
+    coded = pieces.select(
+        pl.col("team", "service_area").cast(pl.Categorical),
+        "piece_from",
+        "piece_to",
+        "caseload",
+        "fte",
+    )
+    by_team = interval_changes(
+        coded,
+        start="piece_from",
+        end="piece_to",
+        keys=("team", "service_area"),
+        values={
+            "cases": pl.col("caseload").cast(pl.Int64),
+            "case_holders_n": _ONE,
+            "case_holders_fte": pl.col("fte").cast(EXACT),
+            "over_threshold_n": (pl.col("caseload") > threshold).cast(pl.Int64),
+        },
+    )
+    summed = by_team.group_by("team", "service_area", CHANGE_DATE).agg(
+        pl.col("cases", "case_holders_n", "case_holders_fte", "over_threshold_n").sum()
+    )
+    return with_scopes(summed.with_columns(pl.col("team", "service_area").cast(pl.String))).drop(
+        "team", "service_area"
+    )
+
+
+def max_caseload_totals(dates: pl.DataFrame, pieces: pl.DataFrame) -> pl.LazyFrame:
+    """The largest caseload of a worker in each scope on each date (scopes with a case
+    holder only): dates pair with worker pieces, about one per case holder in post."""
+    first, last = dates.get_column(AS_OF).min(), dates.get_column(AS_OF).max()
+    overlapping = (
+        pieces.lazy()
+        .with_columns(end_or_open("piece_to").alias("__to"))
+        .filter((pl.col("piece_from") <= pl.lit(last)) & (pl.col("__to") >= pl.lit(first)))
+    )
+    by_team = (
+        dates.lazy()
+        .join_where(
+            overlapping,
+            pl.col("piece_from") <= pl.col(AS_OF),
+            pl.col("__to") >= pl.col(AS_OF),
+        )
+        .group_by(AS_OF, "team", "service_area")
+        .agg(pl.col("caseload").max().cast(pl.Float64).alias("max_caseload"))
+    )
+    return with_scopes(by_team).group_by(AS_OF, *SCOPE_KEYS).agg(pl.col("max_caseload").max())
 
 
 def stability_totals(
