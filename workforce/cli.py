@@ -38,6 +38,9 @@ InputOption = Annotated[
 OutputOption = Annotated[
     Path, typer.Option("--output", help="Folder the <as_of>/ output folders are written to.")
 ]
+AsOfOption = Annotated[
+    str | None, typer.Option("--as-of", help="As-of date YYYY-MM-DD (default: today).")
+]
 ConfigOption = Annotated[
     Path | None,
     typer.Option(
@@ -100,9 +103,7 @@ def _run_flow(flow_call: Callable[[threading.Thread | None], dict[str, Path]]) -
 def run(
     input_dir: InputOption,
     output_dir: OutputOption,
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="As-of date YYYY-MM-DD (default: today).")
-    ] = None,
+    as_of: AsOfOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Run the nightly flow for one as-of date and publish its workbook and CSVs."""
@@ -125,9 +126,7 @@ def run(
 @app.command()
 def validate(
     input_dir: InputOption,
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="As-of date YYYY-MM-DD (default: today).")
-    ] = None,
+    as_of: AsOfOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Validate a drop without computing or publishing anything; print a summary."""
