@@ -120,3 +120,14 @@ def test_failed_publish_leaves_previous_files_untouched(tmp_path: Path) -> None:
     assert (folder / "a.csv").read_text() == "good a"
     assert (folder / "b.csv").read_text() == "b"
     assert sorted(p.name for p in folder.iterdir()) == ["a.csv", "b.csv"]
+
+
+def test_published_files_are_readable_as_any_new_file_would_be(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    publish(tmp_path, {"a.csv": lambda p: p.write_text("a")})
+    mask = os.umask(0)
+    os.umask(mask)
+    mode = stat.S_IMODE((tmp_path / "a.csv").stat().st_mode)
+    assert mode == 0o666 & ~mask  # not mkstemp's owner-only 0600

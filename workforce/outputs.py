@@ -101,6 +101,18 @@ def write_findings_csv(findings: pl.DataFrame, path: Path) -> None:
     findings.select(FINDING_COLUMNS).write_csv(path, null_value="")
 
 
+def _file_mode_for_umask() -> int:
+    # os.umask can only be read by setting it; done once, at import, before any threads.
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+# mkstemp creates files readable by their owner only; published files get the mode any
+# new file would get, so colleagues on a shared folder can open the workbook.
+PUBLISHED_FILE_MODE = _file_mode_for_umask()
+
+
 def publish(folder: Path, writers: Mapping[str, Callable[[Path], object]]) -> dict[str, Path]:
     """Write each named file into ``folder`` atomically.
 
@@ -116,6 +128,7 @@ def publish(folder: Path, writers: Mapping[str, Callable[[Path], object]]) -> di
             os.close(handle)
             staged[name] = Path(temp_name)
             write(staged[name])
+            os.chmod(staged[name], PUBLISHED_FILE_MODE)
         published: dict[str, Path] = {}
         for name, temp_path in staged.items():
             final = folder / name
