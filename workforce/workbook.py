@@ -17,6 +17,7 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart._chart import ChartBase
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -534,9 +535,7 @@ def _agency_sheet(sheet: Worksheet, context: _Context) -> None:
             y_title="Agency rate",
             y_format="0%",
         )
-        sheet.add_chart(
-            chart, sheet.cell(row=area.header_row, column=area.last_column + 2).coordinate
-        )
+        place_beside(sheet, area, chart)
     projection = calendar.project_to_year_end(
         trend.select("as_of", pl.col("agency_rate").alias("value")), context.as_of
     )
@@ -608,6 +607,11 @@ def _target_on(targets: Sequence[calendar.TargetPeriod], day: date) -> float | N
     return None
 
 
+def place_beside(sheet: Worksheet, area: TableArea, chart: ChartBase) -> None:
+    """Anchor ``chart`` one column to the right of the table it plots, level with its header."""
+    sheet.add_chart(chart, sheet.cell(row=area.header_row, column=area.last_column + 2).coordinate)
+
+
 def line_chart(
     sheet: Worksheet,
     area: TableArea,
@@ -676,9 +680,7 @@ def _turnover_sheet(sheet: Worksheet, context: _Context) -> None:
             y_title="Rate",
             y_format="0%",
         )
-        sheet.add_chart(
-            chart, sheet.cell(row=area.header_row, column=area.last_column + 2).coordinate
-        )
+        place_beside(sheet, area, chart)
     team_names = ["employed_fte", "employed_headcount", "leavers_headcount", "leavers_fte",
                   "turnover_rate", "turnover_rate_headcount", "stability_index",
                   "starters_headcount", "starters_fte", "agency_conversions",
@@ -826,7 +828,7 @@ def _caseloads_sheet(sheet: Worksheet, context: _Context) -> None:
         Reference(sheet, min_col=area.first_column, min_row=area.first_data_row,
                   max_row=area.last_row)
     )  # fmt: skip
-    sheet.add_chart(chart, sheet.cell(row=area.header_row, column=area.last_column + 2).coordinate)
+    place_beside(sheet, area, chart)
     over = workers.filter(pl.col("caseload") > threshold).sort(
         ["caseload", "worker_id"], descending=[True, False]
     )
