@@ -607,6 +607,21 @@ def _target_on(targets: Sequence[calendar.TargetPeriod], day: date) -> float | N
     return None
 
 
+def by_team_table(
+    sheet: Worksheet, context: _Context, name: str, metrics: Sequence[str], *, top: int
+) -> TableArea:
+    """The as-of date's ``metrics`` for the Trust, each service area and each team."""
+    return write_table(
+        sheet,
+        context.registry,
+        name,
+        context.scopes(metrics),
+        [*LEVEL_COLUMNS, *[metric_column(metric) for metric in metrics]],
+        top=top,
+        caption=f"By service area and team on {context.as_of.isoformat()}",
+    )
+
+
 def place_beside(sheet: Worksheet, area: TableArea, chart: ChartBase) -> None:
     """Anchor ``chart`` one column to the right of the table it plots, level with its header."""
     sheet.add_chart(chart, sheet.cell(row=area.header_row, column=area.last_column + 2).coordinate)
@@ -685,14 +700,12 @@ def _turnover_sheet(sheet: Worksheet, context: _Context) -> None:
                   "turnover_rate", "turnover_rate_headcount", "stability_index",
                   "starters_headcount", "starters_fte", "agency_conversions",
                   "international_starters", "nqsw_starters"]  # fmt: skip
-    area = write_table(
+    area = by_team_table(
         sheet,
-        context.registry,
+        context,
         "TurnoverByTeam",
-        context.scopes(team_names),
-        [*LEVEL_COLUMNS, *[metric_column(name) for name in team_names]],
-        top=max(area.next_free_row, area.header_row + 22),
-        caption=f"By service area and team on {context.as_of.isoformat()}",
+        team_names,
+        top=max(area.next_free_row, area.header_row + 22),  # below the chart
     )
     reasons = context.inputs.leaving_reasons
     trust_reasons = (
@@ -779,15 +792,7 @@ def _caseloads_sheet(sheet: Worksheet, context: _Context) -> None:
     names = ["cases", "case_holders_headcount", "case_holders_fte", "average_caseload",
              "caseload_per_case_holder", "max_caseload",
              "case_holders_over_threshold_rate"]  # fmt: skip
-    area = write_table(
-        sheet,
-        context.registry,
-        "CaseloadsByTeam",
-        context.scopes(names),
-        [*LEVEL_COLUMNS, *[metric_column(name) for name in names]],
-        top=row,
-        caption=f"By service area and team on {context.as_of.isoformat()}",
-    )
+    area = by_team_table(sheet, context, "CaseloadsByTeam", names, top=row)
     freeze_below(sheet, area)
     workers = context.inputs.caseload_by_worker
     if workers is None:
@@ -864,15 +869,7 @@ def _vacancies_sheet(sheet: Worksheet, context: _Context) -> None:
         return
     names = ["vacancy_fte", "vacancy_rate", "vacancy_agency_cover_rate", "employed_fte",
              "agency_fte"]  # fmt: skip
-    area = write_table(
-        sheet,
-        context.registry,
-        "VacanciesByTeam",
-        context.scopes(names),
-        [*LEVEL_COLUMNS, *[metric_column(name) for name in names]],
-        top=row,
-        caption=f"By service area and team on {context.as_of.isoformat()}",
-    )
+    area = by_team_table(sheet, context, "VacanciesByTeam", names, top=row)
     freeze_below(sheet, area)
     cells = context.inputs.vacancy_by_cell
     if cells is None:
