@@ -65,7 +65,7 @@ def ensure_env() -> None:
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
         handle.write(_locked_block("uv"))
     _run(PYTHON, "-m", "pip", "install", "-q", "--require-hashes", "--no-deps", "-r", handle.name)
-    os.unlink(handle.name)
+    Path(handle.name).unlink()
     uv = BIN / ("uv.exe" if os.name == "nt" else "uv")
     _run(
         uv,

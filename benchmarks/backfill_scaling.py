@@ -68,7 +68,7 @@ def _children_of() -> dict[int, list[int]]:
         if not entry.name.isdigit():
             continue
         try:
-            with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as stat:
+            with Path(f"/proc/{entry.name}/stat").open(encoding="ascii", errors="replace") as stat:
                 fields = stat.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
@@ -78,7 +78,7 @@ def _children_of() -> dict[int, list[int]]:
 
 def _rss_bytes(pid: int) -> int:
     try:
-        with open(f"/proc/{pid}/statm", encoding="ascii") as statm:
+        with Path(f"/proc/{pid}/statm").open(encoding="ascii") as statm:
             return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, IndexError, ValueError):
         return 0

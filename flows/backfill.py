@@ -43,7 +43,7 @@ from workforce.validation import ValidationResult
 def task_runner_for(run: RunSettings) -> TaskRunner[PrefectFuture[object]]:
     """Threads by default; a DaskTaskRunner pointed at an existing cluster when asked."""
     if run.task_runner == "dask":
-        from prefect_dask import DaskTaskRunner
+        from prefect_dask.task_runners import DaskTaskRunner
 
         if not run.dask_address:
             raise ValueError("run.task_runner is 'dask' but run.dask_address is empty")

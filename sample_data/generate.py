@@ -954,6 +954,12 @@ def _day_column(name: str, days: pl.Expr, drop: int) -> pl.Expr:
     return pl.when(days <= drop).then(days).otherwise(None).cast(pl.Date).alias(name)
 
 
+def _text_series(values: npt.NDArray[np.object_]) -> pl.Series:
+    """Text (or None) from a numpy object array. Built from a list: given the array itself,
+    polars infers an Object series when the first value is None, and cannot cast that."""
+    return pl.Series(values.tolist(), dtype=pl.String)
+
+
 def _extracts(staff: int, seed: int, drop_date: date, start: date) -> dict[str, pl.DataFrame]:
     rng = np.random.default_rng(seed)
     # A year of history before the start, so that 12-month flows (leavers, starters,
@@ -984,7 +990,7 @@ def _extracts(staff: int, seed: int, drop_date: date, start: date) -> dict[str, 
         {
             "worker_kind": "employee",
             "worker_id": employee_ids[person],
-            "swe_number": pl.Series(swe_numbers[employee_swe[person]], dtype=pl.String),
+            "swe_number": _text_series(swe_numbers[employee_swe[person]]),
             "job_title": sim.spells.title,
             "post": spell_post,
             "role": roles[spell_post],
@@ -1003,7 +1009,7 @@ def _extracts(staff: int, seed: int, drop_date: date, start: date) -> dict[str, 
         {
             "worker_kind": "agency",
             "worker_id": worker_ids[worker],
-            "swe_number": pl.Series(swe_numbers[worker_swe[worker]], dtype=pl.String),
+            "swe_number": _text_series(swe_numbers[worker_swe[worker]]),
             "agency_name": np.array(_AGENCY_NAMES)[worker_agency[worker]],
             "post": assignment_post,
             "role": roles[assignment_post],
@@ -1029,8 +1035,8 @@ def _extracts(staff: int, seed: int, drop_date: date, start: date) -> dict[str, 
     def place(frame: pl.DataFrame) -> pl.DataFrame:
         team = frame["team"].to_numpy()
         return frame.with_columns(
-            team=pl.Series(team_names[team], dtype=pl.String),
-            service_area=pl.Series(team_areas[team], dtype=pl.String),
+            team=_text_series(team_names[team]),
+            service_area=_text_series(team_areas[team]),
         )
 
     staff_out = (

@@ -1,0 +1,1 @@
+"""The test suite (pytest); shared builders live in ``tests.builders``."""

@@ -326,7 +326,7 @@ def _quotient(
 def _metric_rows(
     scope: ScopeTotals, working_days_per_year: float
 ) -> dict[str, tuple[float | None, float | None, float | None]]:
-    """metric → (value, numerator, denominator) for one scope on one date."""
+    """Metric → (value, numerator, denominator) for one scope on one date."""
 
     def plain(number: Fraction | int | None) -> tuple[float | None, None, None]:
         return (None if number is None else float(number)), None, None

@@ -33,7 +33,8 @@ def test_weeks_are_sundays() -> None:
 def test_every_day_of_the_sample_history() -> None:
     dates = backfill_dates(D(2022, 4, 1), D(2026, 11, 20), "day")
     assert len(dates) == (D(2026, 11, 20) - D(2022, 4, 1)).days + 1
-    assert dates[0] == D(2022, 4, 1) and dates[-1] == D(2026, 11, 20)
+    assert dates[0] == D(2022, 4, 1)
+    assert dates[-1] == D(2026, 11, 20)
 
 
 def test_end_before_start_is_refused() -> None:

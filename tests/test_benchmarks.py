@@ -39,14 +39,14 @@ ROWS = (
 )
 
 
-@pytest.fixture()
+@pytest.fixture
 def dfe_file(tmp_path: Path) -> Path:
     path = tmp_path / "dfe.csv"
     path.write_text("\ufeff" + "\n".join([HEADER, *ROWS]) + "\n", encoding="utf-8")
     return path
 
 
-@pytest.fixture()
+@pytest.fixture
 def dfe(dfe_file: Path) -> pl.DataFrame:
     return read_dfe_indicators(dfe_file)
 

@@ -86,7 +86,8 @@ def test_year_earlier_properties(as_of: date) -> None:
 def test_trend_dates_sorted_unique(as_of: date, months: int) -> None:
     got = trend_dates(as_of, months)
     assert got == sorted(set(got))
-    assert as_of in got and year_earlier(as_of) in got
+    assert as_of in got
+    assert year_earlier(as_of) in got
     assert set(month_ends(as_of, months)) <= set(got)
 
 
@@ -159,6 +160,8 @@ def test_projection_skips_gaps_and_needs_two_points() -> None:
     per_day = (0.28 - 0.30) / (as_of - date(2025, 4, 30)).days
     assert projection.value == pytest.approx(0.28 + per_day * (date(2026, 3, 31) - as_of).days)
     single = project_to_year_end(trend.head(1), as_of)
-    assert single.value is None and single.points_used == 1
+    assert single.value is None
+    assert single.points_used == 1
     empty = project_to_year_end(trend.clear(), as_of)
-    assert empty.value is None and empty.points_used == 0
+    assert empty.value is None
+    assert empty.points_used == 0

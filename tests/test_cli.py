@@ -32,7 +32,8 @@ def test_validate_lists_quarantined_rows_by_rule(tmp_path: Path) -> None:
     staff.write_text("\n".join([*lines, bad]) + "\n")
     result = runner.invoke(app, ["validate", "--input", str(drop), "--as-of", "2026-11-20"])
     assert result.exit_code == 0, result.output
-    assert "fte_range" in result.output and "error" in result.output
+    assert "fte_range" in result.output
+    assert "error" in result.output
 
 
 def test_validate_of_an_unreadable_drop_fails_with_one_line(tmp_path: Path) -> None:
@@ -41,7 +42,8 @@ def test_validate_of_an_unreadable_drop_fails_with_one_line(tmp_path: Path) -> N
     (drop / "staff.csv").write_bytes("employee_id;role\nE1;SW\n".encode("latin-1"))
     result = runner.invoke(app, ["validate", "--input", str(drop), "--as-of", "2026-11-20"])
     assert result.exit_code == 1
-    assert "run failed" in result.output and "staff.csv" in result.output
+    assert "run failed" in result.output
+    assert "staff.csv" in result.output
 
 
 def test_bad_as_of_date_is_refused_before_anything_runs(tmp_path: Path) -> None:

@@ -130,7 +130,8 @@ def test_serve_schedules_nightly_at_two_and_runs_a_backfill_with_parameters(
             dt.datetime.fromisoformat(run["expected_start_time"]).astimezone(london)
             for run in scheduled
         ]
-        assert starts and all((s.hour, s.minute) == (2, 0) for s in starts)
+        assert starts
+        assert all((s.hour, s.minute) == (2, 0) for s in starts)
 
         triggered = subprocess.run(
             [

@@ -59,7 +59,8 @@ def test_nightly_metrics_csv_follows_the_contract(nightly_outputs: dict[str, Pat
     assert len(trust) == 30
     rate = trust["agency_rate"]
     assert rate["status"] in {"met", "within_tolerance", "missed"}
-    assert rate["target"] == "0.2" and rate["tolerance"] == "0.02"
+    assert rate["target"] == "0.2"
+    assert rate["tolerance"] == "0.02"
     numerator, denominator = float(rate["numerator"]), float(rate["denominator"])
     assert float(rate["value"]) == pytest.approx(numerator / denominator)
     assert numerator == pytest.approx(float(trust["agency_fte"]["value"]))
@@ -86,7 +87,8 @@ def test_stale_drop_is_reported_not_hidden(tmp_path: Path) -> None:
     outputs = nightly(input_dir=SAMPLE_INCOMING, output_dir=tmp_path, as_of=later)
     findings = pl.read_csv(outputs["data_quality.csv"], infer_schema=False)
     stale = findings.filter(pl.col("rule") == "stale_drop")
-    assert stale.height == 1 and stale["value"][0] == AS_OF.isoformat()
+    assert stale.height == 1
+    assert stale["value"][0] == AS_OF.isoformat()
 
 
 def test_failed_run_publishes_nothing_and_keeps_the_last_good_files(tmp_path: Path) -> None:
@@ -223,7 +225,8 @@ def test_cli_failure_is_one_clear_line_and_non_zero(tmp_path: Path) -> None:
     assert result.returncode == 1
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
-    assert "run failed" in lines[0] and "agency" in lines[0]
+    assert "run failed" in lines[0]
+    assert "agency" in lines[0]
     assert not (tmp_path / "out").exists()
 
 
@@ -250,7 +253,8 @@ def test_sample_config_shows_the_dfe_benchmarks(tmp_path: Path, dfe_indicator_fi
     )
     book = openpyxl.load_workbook(outputs[f"workforce_stability_{AS_OF.isoformat()}.xlsx"])
     texts = {c.value for row in book["Benchmarks"].iter_rows() for c in row}
-    assert "England" in texts and "Bradford" in texts
+    assert "England" in texts
+    assert "Bradford" in texts
 
 
 def test_no_child_reference_in_any_output(nightly_outputs: dict[str, Path]) -> None:
@@ -285,7 +289,8 @@ def test_optional_extracts_absent_still_publish_with_those_metrics_left_out(
         shutil.copy(SAMPLE_DROP / f"{extract}.csv", drop)
     outputs = nightly(input_dir=drop, output_dir=tmp_path / "out", as_of=AS_OF)
     metrics = set(pl.read_csv(outputs["metrics.csv"])["metric"].unique().to_list())
-    assert "agency_rate" in metrics and "turnover_rate" in metrics
+    assert "agency_rate" in metrics
+    assert "turnover_rate" in metrics
     assert not metrics & {"vacancy_rate", "average_caseload", "absence_rate", "cases"}
     book = openpyxl.load_workbook(outputs[f"workforce_stability_{AS_OF.isoformat()}.xlsx"])
     for sheet in ("Caseloads", "Vacancies"):

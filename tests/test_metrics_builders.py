@@ -133,7 +133,7 @@ def metric_values(
     scope_value: str = "all",
     params: MetricParams | None = None,
 ) -> dict[str, float | None]:
-    """metric -> value of one scope on one date (KeyError if the scope does not appear)."""
+    """Metric -> value of one scope on one date (KeyError if the scope does not appear)."""
     rows = compute_metrics(given, [d(as_of)], params or MetricParams()).filter(
         (pl.col("scope") == scope) & (pl.col("scope_value") == scope_value)
     )

@@ -11,6 +11,7 @@ import datetime as dt
 import math
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 from unittest import mock
 
@@ -137,8 +138,10 @@ def _without_overlaps(candidates: list[Row], start: str, end: str) -> list[Row]:
 
 def _swe_variant(draw: Draw, number: str) -> str:
     """The same SWE number as another extract might write it: other case, spaces."""
-    cased = draw(st.sampled_from([number.upper(), number.lower(), number.capitalize()]))
-    return draw(st.sampled_from(["", " ", "  "])) + cased + draw(st.sampled_from(["", " "]))
+    cased: str = draw(st.sampled_from([number.upper(), number.lower(), number.capitalize()]))
+    padding: str = draw(st.sampled_from(["", " ", "  "]))
+    trailing: str = draw(st.sampled_from(["", " "]))
+    return padding + cased + trailing
 
 
 @st.composite
@@ -373,30 +376,46 @@ def _clean(extract: ExtractName, rows: list[Row]) -> pl.DataFrame:
     return pl.DataFrame(numbered, schema=schema) if numbered else pl.DataFrame(schema=schema)
 
 
+@dataclass(frozen=True)
+class DrawnDrop:
+    """The rows of a drawn drop. Frames are built from them in the test, not while drawing:
+    a strategy must not touch global state (hypothesis fails a draw that imports a module
+    which seeds ``random``)."""
+
+    rows: dict[ExtractName, list[Row] | None]
+    dates: list[dt.date]
+    params: MetricParams
+
+    def extracts(self) -> Extracts:
+        frames = {
+            name: None if rows is None else _clean(name, rows) for name, rows in self.rows.items()
+        }
+        staff, agency = frames.pop("staff"), frames.pop("agency")
+        assert staff is not None
+        assert agency is not None
+        return Extracts(staff=staff, agency=agency, **frames)
+
+
 @st.composite
-def drops(draw: Draw) -> tuple[Extracts, list[dt.date], MetricParams]:
+def drops(draw: Draw) -> DrawnDrop:
     dates = draw(as_of_dates())
     staff_list = draw(staff_rows(dates))
     agency_list = draw(agency_rows(dates, staff_list))
     optional = st.booleans()
-    given_extracts = Extracts(
-        staff=_clean("staff", staff_list),
-        agency=_clean("agency", agency_list),
-        caseloads=_clean("caseloads", draw(caseload_rows(dates, staff_list, agency_list)))
+    rows: dict[ExtractName, list[Row] | None] = {
+        "staff": staff_list,
+        "agency": agency_list,
+        "caseloads": draw(caseload_rows(dates, staff_list, agency_list))
         if draw(optional)
         else None,
-        establishment=_clean("establishment", draw(establishment_rows(dates)))
-        if draw(optional)
-        else None,
-        absence=_clean("absence", draw(absence_rows(dates, staff_list)))
-        if draw(optional)
-        else None,
-    )
+        "establishment": draw(establishment_rows(dates)) if draw(optional) else None,
+        "absence": draw(absence_rows(dates, staff_list)) if draw(optional) else None,
+    }
     params = MetricParams(
         caseload_threshold=draw(st.sampled_from([0, 1, 2, 20])),
         working_days_per_year=draw(st.sampled_from([253.0, 250.5])),
     )
-    return given_extracts, dates, params
+    return DrawnDrop(rows, dates, params)
 
 
 @settings(
@@ -406,9 +425,9 @@ def drops(draw: Draw) -> tuple[Extracts, list[dt.date], MetricParams]:
 )
 @given(drops(), st.sampled_from([metrics_engine.MAX_PAIRS_PER_BATCH, 1, 7, 40]))
 def test_engine_matches_the_spec_oracle_on_random_drops(
-    drop: tuple[Extracts, list[dt.date], MetricParams], pairs_per_batch: int
+    drop: DrawnDrop, pairs_per_batch: int
 ) -> None:
-    given_extracts, dates, params = drop
+    given_extracts, dates, params = drop.extracts(), drop.dates, drop.params
     # Small batches make a handful of rows take the path a long daily backfill takes.
     with mock.patch.object(metrics_engine, "MAX_PAIRS_PER_BATCH", pairs_per_batch):
         assert_engine_matches_oracle(given_extracts, dates, params)

@@ -13,12 +13,14 @@ from workforce.settings import BenchmarkSettings, load_settings
 
 def test_locate_drop_picks_the_newest_drop_on_or_before_the_date() -> None:
     path, drop_date = locate_drop.fn(SAMPLE_INCOMING, dt.date(2026, 11, 23))
-    assert path == SAMPLE_DROP and drop_date == dt.date(2026, 11, 20)
+    assert path == SAMPLE_DROP
+    assert drop_date == dt.date(2026, 11, 20)
 
 
 def test_no_benchmark_file_configured_means_no_comparison_and_no_warning() -> None:
     benchmarks = load_benchmarks.fn(load_settings())
-    assert benchmarks.indicators is None and benchmarks.findings.height == 0
+    assert benchmarks.indicators is None
+    assert benchmarks.findings.height == 0
 
 
 def test_unreadable_benchmark_file_becomes_a_warning(tmp_path: Path) -> None:

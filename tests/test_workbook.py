@@ -277,7 +277,8 @@ def test_every_table_is_valid_and_frozen(book: openpyxl.Workbook) -> None:
         for table in sheet.tables.values():
             names.append(table.displayName.lower())
             assert re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", table.displayName)
-            assert table.tableStyleInfo is not None and table.tableStyleInfo.name
+            assert table.tableStyleInfo is not None
+            assert table.tableStyleInfo.name
             header = next(iter(sheet[table.ref]))
             headers = [cell.value for cell in header]
             assert all(isinstance(h, str) and h for h in headers)
@@ -286,7 +287,8 @@ def test_every_table_is_valid_and_frozen(book: openpyxl.Workbook) -> None:
             first = min((next(iter(sheet[t.ref]))[0].row for t in sheet.tables.values()), default=0)
             assert sheet.freeze_panes == f"A{first + 1}", sheet.title
     assert len(names) == len(set(names))
-    assert "summaryheadlines" in names and "metrics" in names
+    assert "summaryheadlines" in names
+    assert "metrics" in names
 
 
 def test_metrics_table_covers_every_metric_row(book: openpyxl.Workbook) -> None:
@@ -322,11 +324,13 @@ def test_summary_headlines(book: openpyxl.Workbook) -> None:
     assert len(labels) == 10
     rate = cells["Value"][0]
     expected = _agency_rate_on(AS_OF, 0)
-    assert rate.value == pytest.approx(expected) and rate.number_format == "0.0%"
+    assert rate.value == pytest.approx(expected)
+    assert rate.number_format == "0.0%"
     assert cells["Target"][0].value == pytest.approx(0.30)
     status = cells["Status"][0]
     assert _status(expected, 0.30, 0.02) == "met"
-    assert status.value == "Met" and status.fill.fgColor.rgb.endswith("C6EFCE")
+    assert status.value == "Met"
+    assert status.fill.fgColor.rgb.endswith("C6EFCE")
     # one point a month down: lower is better, so improving on the month and the year
     month_header = f"Change since {calendar.last_month_end(AS_OF).isoformat()}"
     assert cells[month_header][0].value == pytest.approx(-0.01)
@@ -424,11 +428,13 @@ def test_no_nan_or_infinity(tmp_path: Path) -> None:
     for sheet in book.worksheets:
         for cell in _cells(sheet):
             if isinstance(cell.value, float):
-                assert cell.value == cell.value and abs(cell.value) != float("inf")
+                assert cell.value == cell.value
+                assert abs(cell.value) != float("inf")
     cells = _table_cells(book["Metrics"], "Metrics")
     turnover = [v for m, v in zip(cells["metric"], cells["value"], strict=True)
                 if m.value == "turnover_rate"]  # fmt: skip
-    assert turnover and all(c.value is None for c in turnover)
+    assert turnover
+    assert all(c.value is None for c in turnover)
 
 
 def _replace(inputs: WorkbookInputs, **changes: object) -> WorkbookInputs:
@@ -499,7 +505,8 @@ def test_not_supplied(tmp_path: Path) -> None:
     assert status["Agency rate (KPI 16)"] != "not supplied"
     definitions = _table_frame(book["Definitions"], "Definitions")
     in_run = dict(zip(definitions["Metric"], definitions["In this run"], strict=True))
-    assert in_run["cases"] == "not supplied" and in_run["agency_rate"] == "Yes"
+    assert in_run["cases"] == "not supplied"
+    assert in_run["agency_rate"] == "Yes"
     assert "without" not in book["Benchmarks"]["A4"].value
     assert "dfe_indicator_file" in book["Benchmarks"]["A4"].value
 
@@ -550,9 +557,11 @@ def test_definitions_sheet_lists_every_metric(book: openpyxl.Workbook) -> None:
 
 def test_document_properties(book: openpyxl.Workbook) -> None:
     properties = book.properties
-    assert properties.title and "Bradford" in properties.title
+    assert properties.title
+    assert "Bradford" in properties.title
     assert properties.subject == "As of 2025-03-31"
-    assert properties.creator and "workforce-stability" in properties.creator
+    assert properties.creator
+    assert "workforce-stability" in properties.creator
 
 
 def test_print_setup(book: openpyxl.Workbook) -> None:
@@ -564,7 +573,8 @@ def test_print_setup(book: openpyxl.Workbook) -> None:
         assert sheet.sheet_properties.pageSetUpPr.fitToPage
         assert sheet.oddHeader is not None
         header = str(sheet.oddHeader.center.text)
-        assert sheet.title in header and "2025-03-31" in header
+        assert sheet.title in header
+        assert "2025-03-31" in header
         assert sheet.oddHeader.left.text == "Bradford Children && Families Trust"
 
 
@@ -620,12 +630,14 @@ def test_libreoffice_renders_the_workbook(saved: Path, tmp_path: Path) -> None:
     )  # fmt: skip
     pdf = tmp_path / (saved.stem + ".pdf")
     assert result.returncode == 0, result.stderr
-    assert pdf.exists() and pdf.stat().st_size > 0
+    assert pdf.exists()
+    assert pdf.stat().st_size > 0
 
 
 def test_empty_inputs_still_make_valid_tables(tmp_path: Path) -> None:
     full = make_inputs()
-    assert full.caseload_by_worker is not None and full.vacancy_by_cell is not None
+    assert full.caseload_by_worker is not None
+    assert full.vacancy_by_cell is not None
     empty = _replace(
         full,
         metrics=full.metrics.clear(),

@@ -185,7 +185,8 @@ def backfill(
 ) -> None:
     """Metrics for a range of past as-of dates, from one drop read and validated once."""
     start_date, end_date = _parse_date(start), _parse_date(end)
-    assert start_date is not None and end_date is not None
+    assert start_date is not None
+    assert end_date is not None
     if every not in ("day", "week", "month"):
         raise typer.BadParameter("--every must be day, week or month")
     if end_date < start_date:

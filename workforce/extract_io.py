@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -76,7 +75,7 @@ def _extract_files(folder: Path) -> dict[ExtractName, list[Path]]:
     for entry in sorted(folder.iterdir()):
         stem = entry.stem.strip().lower()
         if entry.is_file() and stem in EXTRACT_NAMES:
-            found.setdefault(cast(ExtractName, stem), []).append(entry)
+            found.setdefault(stem, []).append(entry)
     return found
 
 

@@ -128,11 +128,11 @@ def publish(folder: Path, writers: Mapping[str, Callable[[Path], object]]) -> di
             os.close(handle)
             staged[name] = Path(temp_name)
             write(staged[name])
-            os.chmod(staged[name], PUBLISHED_FILE_MODE)
+            staged[name].chmod(PUBLISHED_FILE_MODE)
         published: dict[str, Path] = {}
         for name, temp_path in staged.items():
             final = folder / name
-            os.replace(temp_path, final)
+            temp_path.replace(final)
             published[name] = final
         return published
     finally:
