@@ -7,16 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.locations import DFE_INDICATOR_FILE
 from workforce.runtime import configure_prefect_env
 
 configure_prefect_env(log_level="WARNING")
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SAMPLE_INCOMING = REPO_ROOT / "sample_data" / "incoming"
-SAMPLE_DROP = SAMPLE_INCOMING / "2026-11-20"
-# shared/ sits beside the checkout (the spec and the DfE reference file, never copied in).
-SHARED = REPO_ROOT.parent / "shared"
-DFE_INDICATOR_FILE = SHARED / "reference" / "dfe_csww_indicators_2017_to_2025.csv"
 
 
 @pytest.fixture(scope="session")

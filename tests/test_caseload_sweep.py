@@ -11,7 +11,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.test_metrics_builders import agency, caseloads, d, staff
+from tests.builders import agency, caseloads, d, staff
 from transforms.metrics_pairwise import (
     caseload_pieces,
     counted_worker_rows,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from tests.conftest import SAMPLE_DROP, SAMPLE_INCOMING
+from tests.locations import SAMPLE_DROP, SAMPLE_INCOMING
 from workforce.cli import app
 
 runner = CliRunner()

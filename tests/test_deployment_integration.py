@@ -22,7 +22,7 @@ import httpx
 import polars as pl
 import pytest
 
-from tests.conftest import SAMPLE_DROP
+from tests.locations import SAMPLE_DROP
 
 BIN = Path(sys.executable).parent
 SERVER_START_TIMEOUT = 180

@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tests.conftest import SAMPLE_DROP
+from tests.locations import SAMPLE_DROP
 from transforms.metrics import MetricParams, compute_metrics
 from workforce.extract_io import read_drop
 from workforce.validation import ValidationResult, validate_drop

@@ -19,7 +19,7 @@ import pytest
 
 from flows.backfill import backfill
 from flows.nightly import nightly
-from tests.conftest import SAMPLE_DROP, SAMPLE_INCOMING
+from tests.locations import SAMPLE_DROP, SAMPLE_INCOMING
 from workforce.errors import RunFailure
 from workforce.outputs import METRICS_CSV_COLUMNS
 from workforce.workbook import SHEET_NAMES
@@ -243,7 +243,7 @@ def test_missing_benchmark_file_is_a_warning_not_a_failure(tmp_path: Path) -> No
 
 
 def test_sample_config_shows_the_dfe_benchmarks(tmp_path: Path, dfe_indicator_file: Path) -> None:
-    from tests.conftest import REPO_ROOT
+    from tests.locations import REPO_ROOT
 
     outputs = nightly(
         input_dir=SAMPLE_DROP,

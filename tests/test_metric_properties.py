@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from tests.test_metrics_builders import frame
+from tests.builders import frame
 from transforms.metrics import MetricParams, compute_metrics
 from transforms.schema import SOCIAL_WORK_ROLES, Extracts
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from tests.test_metrics_builders import agency, caseloads, d, establishment, extracts, staff
+from tests.builders import agency, caseloads, d, establishment, extracts, staff
 from transforms.metrics import (
     caseload_by_worker,
     leaving_reasons,

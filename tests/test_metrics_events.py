@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_metrics_builders import agency, extracts, metric_values, staff
+from tests.builders import agency, extracts, metric_values, staff
 
 D = "2023-12-31"  # W(D) = 2023-01-01 .. 2023-12-31
 

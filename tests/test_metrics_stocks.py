@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 import transforms.metrics as metrics_module
-from tests.test_metrics_builders import (
+from tests.builders import (
     absence,
     agency,
     appearing,

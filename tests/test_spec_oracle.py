@@ -20,21 +20,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import SAMPLE_DROP
-from tests.spec_oracle import (
-    OracleTarget,
-    oracle_metrics,
-    oracle_status,
-    oracle_targets,
-    year_before,
-)
-from tests.test_metrics_builders import (
+from tests.builders import (
     absence,
     agency,
     caseloads,
     establishment,
     extracts,
     staff,
+)
+from tests.locations import SAMPLE_DROP
+from tests.spec_oracle import (
+    OracleTarget,
+    oracle_metrics,
+    oracle_status,
+    oracle_targets,
+    year_before,
 )
 from transforms import metrics as metrics_engine
 from transforms.definitions import METRIC_NAMES

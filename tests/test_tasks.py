@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from flows.tasks import load_benchmarks, locate_drop, summaries_frame, validate_extracts
-from tests.conftest import SAMPLE_DROP, SAMPLE_INCOMING
+from tests.locations import SAMPLE_DROP, SAMPLE_INCOMING
 from workforce.extract_io import read_drop
 from workforce.settings import BenchmarkSettings, load_settings
 
