@@ -148,7 +148,6 @@ def run_phases(drop_dir: Path, dates: int, output: Path) -> dict[str, Any]:
     imports_started = time.perf_counter()
     import great_expectations  # noqa: F401  (its import is start-up, not a phase)
 
-    from flows.tasks import metric_params
     from transforms.backfill import backfill_dates
     from transforms.report import series_in_chunks, trust_rows
     from transforms.targets import targets_frame
@@ -172,7 +171,7 @@ def run_phases(drop_dir: Path, dates: int, output: Path) -> dict[str, Any]:
     rows = 0
     trust_parts = []
     chunks = series_in_chunks(
-        validation.extracts, as_of_dates, metric_params(settings), targets_frame(settings.targets)
+        validation.extracts, as_of_dates, settings.metric_params(), targets_frame(settings.targets)
     )
     output.mkdir(parents=True, exist_ok=True)
     with MetricsCsvWriter(output / "metrics.csv") as writer:

@@ -17,7 +17,6 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from transforms.findings import benchmark_file_finding, combine_findings, stale_drop_finding
-from transforms.metrics import MetricParams
 from transforms.report import (
     RunReport,
     build_report,
@@ -44,13 +43,6 @@ class Benchmarks(NamedTuple):
     findings: pl.DataFrame  # a warning when a configured file could not be read
 
 
-def metric_params(settings: Settings) -> MetricParams:
-    return MetricParams(
-        caseload_threshold=settings.metrics.caseload_threshold,
-        working_days_per_year=settings.metrics.working_days_per_year,
-    )
-
-
 @task(name="locate-drop", cache_policy=NO_CACHE, persist_result=False)
 def locate_drop(input_dir: Path, as_of: dt.date) -> tuple[Path, dt.date | None]:
     return find_drop(input_dir, as_of)
@@ -69,7 +61,7 @@ def validate_extracts(drop: Drop, as_of: dt.date, settings: Settings) -> Validat
 @task(name="compute-metrics", cache_policy=NO_CACHE, persist_result=False)
 def compute_report(validation: ValidationResult, as_of: dt.date, settings: Settings) -> RunReport:
     return build_report(
-        validation.extracts, as_of, metric_params(settings), targets_frame(settings.targets)
+        validation.extracts, as_of, settings.metric_params(), targets_frame(settings.targets)
     )
 
 
@@ -115,7 +107,7 @@ def write_date_outputs(
     report = build_report(
         validation.extracts,
         as_of,
-        metric_params(settings),
+        settings.metric_params(),
         targets_frame(settings.targets),
         trend=trend,
     )
@@ -195,7 +187,7 @@ def compute_series(
 ) -> pl.DataFrame:
     """Every requested date's metrics (with targets) in one vectorised pass."""
     return metrics_with_targets(
-        validation.extracts, as_of_dates, metric_params(settings), targets_frame(settings.targets)
+        validation.extracts, as_of_dates, settings.metric_params(), targets_frame(settings.targets)
     )
 
 
@@ -250,7 +242,7 @@ def compute_and_write_series(
 
     def write_csv(path: Path) -> None:
         parts = series_in_chunks(
-            validation.extracts, dates, metric_params(settings), targets_frame(settings.targets)
+            validation.extracts, dates, settings.metric_params(), targets_frame(settings.targets)
         )
         write_metrics_csv_parts(keeping_trust_rows(parts), path)
 

@@ -14,6 +14,7 @@ import polars as pl
 
 from transforms.metrics import MetricParams, compute_metrics
 from transforms.schema import ExtractName, Extracts, clean_schema
+from workforce.settings import load_settings
 
 DEFAULTS: dict[ExtractName, dict[str, Any]] = {
     "staff": {
@@ -67,6 +68,9 @@ DEFAULTS: dict[ExtractName, dict[str, Any]] = {
         "reason": "SIC",
     },
 }
+# The metric parameters a run uses when the configuration does not change them.
+DEFAULT_PARAMS = load_settings().metric_params()
+
 _GENERATED_KEYS = {"agency": "assignment_id", "caseloads": "allocation_id"}
 
 
@@ -134,7 +138,7 @@ def metric_values(
     params: MetricParams | None = None,
 ) -> dict[str, float | None]:
     """Metric -> value of one scope on one date (KeyError if the scope does not appear)."""
-    rows = compute_metrics(given, [d(as_of)], params or MetricParams()).filter(
+    rows = compute_metrics(given, [d(as_of)], params or DEFAULT_PARAMS).filter(
         (pl.col("scope") == scope) & (pl.col("scope_value") == scope_value)
     )
     if rows.is_empty():
@@ -145,7 +149,7 @@ def metric_values(
 def metric_row(
     given: Extracts, as_of: str, metric: str, scope: str = "trust", scope_value: str = "all"
 ) -> dict[str, Any]:
-    rows = compute_metrics(given, [d(as_of)], MetricParams()).filter(
+    rows = compute_metrics(given, [d(as_of)], DEFAULT_PARAMS).filter(
         (pl.col("scope") == scope)
         & (pl.col("scope_value") == scope_value)
         & (pl.col("metric") == metric)
@@ -155,5 +159,5 @@ def metric_row(
 
 
 def appearing(given: Extracts, as_of: str, scope: str = "team") -> set[str]:
-    rows = compute_metrics(given, [d(as_of)], MetricParams()).filter(pl.col("scope") == scope)
+    rows = compute_metrics(given, [d(as_of)], DEFAULT_PARAMS).filter(pl.col("scope") == scope)
     return set(rows["scope_value"].to_list())

@@ -11,7 +11,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.tasks import metric_params
 from transforms.backfill import backfill_dates, date_chunks, rows_per_date_bound
 from transforms.report import metrics_with_targets, series_in_chunks, trust_rows
 from transforms.targets import targets_frame
@@ -33,7 +32,7 @@ def sample() -> ValidationResult:
 
 def test_chunked_metrics_csv_is_byte_identical(sample: ValidationResult, tmp_path: Path) -> None:
     settings_ = load_settings(None)
-    params, targets = metric_params(settings_), targets_frame(settings_.targets)
+    params, targets = settings_.metric_params(), targets_frame(settings_.targets)
     dates = backfill_dates(D(2024, 2, 20), D(2024, 3, 10), "day")  # across 29 February
     whole = metrics_with_targets(sample.extracts, dates, params, targets)
     write_metrics_csv(whole, tmp_path / "whole.csv")
@@ -104,7 +103,7 @@ def test_trend_workbook_widths_equal_fit_columns(sample: ValidationResult) -> No
     settings_ = load_settings(None)
     dates = backfill_dates(D(2025, 1, 1), D(2025, 2, 15), "day")
     series = metrics_with_targets(
-        sample.extracts, dates, metric_params(settings_), targets_frame(settings_.targets)
+        sample.extracts, dates, settings_.metric_params(), targets_frame(settings_.targets)
     )
     workbook = build_trend_workbook(trust_rows(series), settings_, dates[0], dates[-1])
 

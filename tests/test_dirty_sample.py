@@ -13,8 +13,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from tests.builders import DEFAULT_PARAMS
 from tests.locations import SAMPLE_DROP
-from transforms.metrics import MetricParams, compute_metrics
+from transforms.metrics import compute_metrics
 from workforce.extract_io import read_drop
 from workforce.validation import ValidationResult, validate_drop
 
@@ -116,7 +117,7 @@ def test_bad_rows_are_reported_exactly_and_metrics_are_the_clean_ones(
     assert dirty.findings.filter(pl.col("severity") == "warning").equals(clean_warnings)
     assert clean.findings.filter(pl.col("severity") == "error").height == 0
 
-    params = MetricParams()
+    params = DEFAULT_PARAMS
     assert compute_metrics(dirty.extracts, DATES, params).equals(
         compute_metrics(clean.extracts, DATES, params)
     )

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from tests.builders import frame
-from transforms.metrics import MetricParams, compute_metrics
+from tests.builders import DEFAULT_PARAMS, frame
+from transforms.metrics import compute_metrics
 from transforms.schema import SOCIAL_WORK_ROLES, Extracts
 
 DAY0 = date(2020, 1, 1)
@@ -24,7 +24,7 @@ TEAMS = ("T1", "T2", "T3")
 SERVICE_AREAS = ("A1", "A2")
 ROLES = ("SW", "SW", "SP", "TM", "FSW", "OTHER")
 FTES = (0.2, 0.5, 0.6, 0.8, 1.0)
-PARAMS = MetricParams(caseload_threshold=1)
+PARAMS = replace(DEFAULT_PARAMS, caseload_threshold=1)
 
 SETTINGS = settings(
     max_examples=60,

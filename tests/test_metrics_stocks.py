@@ -3,11 +3,14 @@ hand-checked cases of metrics.md, and the shape of the metrics frame."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import polars as pl
 import pytest
 
 import transforms.metrics as metrics_module
 from tests.builders import (
+    DEFAULT_PARAMS,
     absence,
     agency,
     appearing,
@@ -20,7 +23,7 @@ from tests.builders import (
     staff,
 )
 from transforms.definitions import METRIC_NAMES, METRICS_BY_NAME, metrics_available
-from transforms.metrics import METRIC_FRAME_SCHEMA, MetricParams, compute_metrics
+from transforms.metrics import METRIC_FRAME_SCHEMA, compute_metrics
 
 D = "2023-12-31"
 
@@ -109,7 +112,7 @@ def test_scope_appearance() -> None:
 
 
 def test_trust_appears_with_no_data() -> None:
-    result = compute_metrics(extracts(), [d(D)], MetricParams())
+    result = compute_metrics(extracts(), [d(D)], DEFAULT_PARAMS)
     assert set(result["scope"].to_list()) == {"trust"}
     assert result.height == len(metrics_available(frozenset({"staff", "agency"})))
     values = dict(zip(result["metric"], result["value"], strict=True))
@@ -123,7 +126,7 @@ def test_every_appearing_scope_has_every_available_metric_and_no_other() -> None
         agency({"worker_id": "G1", "team": "T3"}),
         absence=absence({"employee_id": "E1", "start_date": "2023-03-01"}),
     )
-    result = compute_metrics(given, [d(D), d("2024-06-30")], MetricParams())
+    result = compute_metrics(given, [d(D), d("2024-06-30")], DEFAULT_PARAMS)
     expected = set(metrics_available(frozenset({"staff", "agency", "absence"})))
     assert "vacancy_fte" not in expected
     assert "cases" not in expected
@@ -141,7 +144,7 @@ def test_frame_schema_order_and_quotient_columns() -> None:
         establishment=establishment({"team": "B"}),
         absence=absence({"employee_id": "E1", "start_date": "2023-03-01"}),
     )
-    result = compute_metrics(given, [d("2024-01-31"), d(D)], MetricParams())
+    result = compute_metrics(given, [d("2024-01-31"), d(D)], DEFAULT_PARAMS)
     assert result.schema == pl.Schema(METRIC_FRAME_SCHEMA)
     assert set(result["metric"].to_list()) == set(METRIC_NAMES)
     keys = list(
@@ -233,7 +236,7 @@ def test_caseloads() -> None:
             {"worker_id": "NOBODY", "child_ref": "C6"},
         ),
     )
-    values = metric_values(given, D, params=MetricParams(caseload_threshold=1))
+    values = metric_values(given, D, params=replace(DEFAULT_PARAMS, caseload_threshold=1))
     assert values["cases"] == 3
     assert values["case_holders_headcount"] == 2
     assert values["case_holders_fte"] == 1.5
@@ -286,7 +289,7 @@ def test_sickness_days_and_absence_rate() -> None:
     assert trust["absence_rate"] == pytest.approx(22.5 / (2.5 * 253))
     assert metric_values(given, D, "team", "T1")["sickness_days_lost"] == 22.5
     assert metric_values(given, D, "team", "T2")["sickness_days_lost"] == 0.0
-    custom = metric_values(given, D, params=MetricParams(working_days_per_year=200))
+    custom = metric_values(given, D, params=replace(DEFAULT_PARAMS, working_days_per_year=200))
     assert custom["absence_rate"] == pytest.approx(22.5 / (2.5 * 200))
 
 
@@ -332,7 +335,7 @@ def test_spend_of_a_team_whose_assignments_ended_is_exactly_zero() -> None:
 
 def test_optional_extracts_absent_leave_their_metrics_out() -> None:
     given = extracts(staff({"employee_id": "E1"}), agency({"worker_id": "G1"}))
-    metrics = set(compute_metrics(given, [d(D)], MetricParams())["metric"].to_list())
+    metrics = set(compute_metrics(given, [d(D)], DEFAULT_PARAMS)["metric"].to_list())
     assert metrics == set(metrics_available(frozenset({"staff", "agency"})))
     assert not metrics & {"cases", "vacancy_fte", "vacancy_agency_cover_rate", "absence_rate"}
 
@@ -352,25 +355,25 @@ def test_a_date_does_not_depend_on_the_other_dates_in_the_call(
         absence=absence({"employee_id": "E2", "start_date": "2023-04-01"}),
     )
     dates = [d("2023-06-30"), d("2024-02-29"), d("2023-01-15")]
-    together = compute_metrics(given, dates, MetricParams())
-    alone = pl.concat([compute_metrics(given, [day], MetricParams()) for day in dates]).sort(
+    together = compute_metrics(given, dates, DEFAULT_PARAMS)
+    alone = pl.concat([compute_metrics(given, [day], DEFAULT_PARAMS) for day in dates]).sort(
         "as_of", "scope", "scope_value", "metric"
     )
     assert together.equals(alone)
     # one date per batch gives the same figures as one batch for all
     monkeypatch.setattr(metrics_module, "MAX_PAIRS_PER_BATCH", 1)
-    assert compute_metrics(given, dates, MetricParams()).equals(together)
+    assert compute_metrics(given, dates, DEFAULT_PARAMS).equals(together)
 
 
 def test_no_dates_gives_an_empty_frame() -> None:
-    result = compute_metrics(extracts(staff({"employee_id": "E1"})), [], MetricParams())
+    result = compute_metrics(extracts(staff({"employee_id": "E1"})), [], DEFAULT_PARAMS)
     assert result.is_empty()
     assert result.schema == pl.Schema(METRIC_FRAME_SCHEMA)
 
 
 def test_supplied_but_empty_optional_extracts_give_all_metrics_for_the_trust() -> None:
     given = extracts(caseloads=caseloads(), establishment=establishment(), absence=absence())
-    result = compute_metrics(given, [d(D)], MetricParams())
+    result = compute_metrics(given, [d(D)], DEFAULT_PARAMS)
     assert sorted(result["metric"].to_list()) == sorted(METRIC_NAMES)
     values = dict(zip(result["metric"], result["value"], strict=True))
     assert values["cases"] == 0.0

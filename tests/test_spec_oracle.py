@@ -11,7 +11,7 @@ import datetime as dt
 import math
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from unittest import mock
 
@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.builders import (
+    DEFAULT_PARAMS,
     absence,
     agency,
     caseloads,
@@ -592,7 +593,9 @@ def test_engine_matches_the_spec_oracle_on_every_listed_edge() -> None:
         ),
     )
     dates = [dt.date(2023, 2, 28), dt.date(2024, 2, 29), dt.date(2024, 3, 1), dt.date(2025, 2, 28)]
-    assert_engine_matches_oracle(given_extracts, dates, MetricParams(caseload_threshold=1))
+    assert_engine_matches_oracle(
+        given_extracts, dates, replace(DEFAULT_PARAMS, caseload_threshold=1)
+    )
 
 
 def test_engine_matches_the_spec_oracle_on_the_sample_drop() -> None:
@@ -606,7 +609,7 @@ def test_engine_matches_the_spec_oracle_on_the_sample_drop() -> None:
         dt.date(2026, 2, 28),
         dt.date(2026, 10, 31),
     ]
-    assert_engine_matches_oracle(result.extracts, month_ends, MetricParams())
+    assert_engine_matches_oracle(result.extracts, month_ends, DEFAULT_PARAMS)
 
 
 # --- the oracle itself, hand-checked on the spec's edges -----------------------------------

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from transforms.targets import TARGETS_SCHEMA, apply_targets, targets_frame
-from workforce.settings import Settings, Target, load_settings
+from workforce.settings import Target, load_settings
 
 DEFAULT_TARGETS = targets_frame(load_settings().targets)
 
@@ -124,16 +124,11 @@ def test_first_covering_target_row_wins() -> None:
 
 
 def test_targets_from_a_settings_file_shape() -> None:
-    settings = Settings.model_validate(
-        {
-            "targets": [
-                {"metric": "turnover_rate", "from": "2024-01-01", "comparison": "<", "target": 0.15}
-            ]
-        }
+    target = Target.model_validate(
+        {"metric": "turnover_rate", "from": "2024-01-01", "comparison": "<", "target": 0.15}
     )
-    frame = targets_frame(settings.targets)
+    frame = targets_frame([target])
     assert frame.rows() == [("turnover_rate", date(2024, 1, 1), None, "<", 0.15, 0.0)]
-    assert isinstance(settings.targets[0], Target)
 
 
 @settings(max_examples=200, deadline=None)

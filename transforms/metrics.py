@@ -46,7 +46,6 @@ from transforms.metrics_sweep import (
     AS_OF,
     CHANGE_DATE,
     EXACT,
-    OPEN_END,
     SCOPE,
     SCOPE_KEYS,
     SCOPE_VALUE,
@@ -65,6 +64,7 @@ from transforms.metrics_sweep import (
     with_scopes,
     zero_when_none,
 )
+from transforms.periods import OPEN_END
 from transforms.schema import (
     LEAVING_REASONS,
     SOCIAL_WORK_ROLES,
@@ -76,8 +76,11 @@ from transforms.schema import (
 
 @dataclass(frozen=True)
 class MetricParams:
-    caseload_threshold: int = 20
-    working_days_per_year: float = 253.0
+    """The configurable parameters of metrics.md (values from the settings, which hold
+    their defaults)."""
+
+    caseload_threshold: int
+    working_days_per_year: float
 
 
 METRIC_FRAME_SCHEMA: dict[str, pl.DataType] = {

@@ -14,8 +14,6 @@ Grains:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import polars as pl
 
 from transforms.metrics_events import EVENT_DATE, social_work_rows
@@ -23,15 +21,14 @@ from transforms.metrics_sweep import (
     AS_OF,
     CHANGE_DATE,
     EXACT,
-    OPEN_END,
     SCOPE_KEYS,
     WINDOW_START,
-    end_or_open,
     exact_sum,
     interval_changes,
     totals_on,
     with_scopes,
 )
+from transforms.periods import OPEN_END, day_number, end_or_open, first_of_run, running_max_per_run
 from transforms.schema import is_social_work_role
 
 WORKER_KEYS: tuple[str, str] = ("worker_kind", "worker_id")
@@ -41,10 +38,6 @@ CELL_KEYS: tuple[str, str] = ("team", "role")
 FTE_NOISE = 1e-9
 
 _ONE = pl.lit(1, dtype=pl.Int64)
-# Day numbers (days since 1970, dates 0001-01-01 to 9999-12-31) shifted by _DAY_OFFSET are
-# in [0, _KEY_SPAN): adding key rank x _KEY_SPAN orders every key's days after the last's.
-_DAY_OFFSET = 1 << 20
-_KEY_SPAN = 1 << 22
 
 
 def worker_rows(staff: pl.DataFrame, agency: pl.DataFrame) -> pl.LazyFrame:
@@ -129,31 +122,19 @@ def worker_caseloads(
     )
 
 
-def _day_number(day: pl.Expr) -> pl.Expr:
-    return day.cast(pl.Int32)
-
-
-def _first_of_run(keys: Sequence[str]) -> pl.Expr:
-    """True on the first row of each run of equal keys (frame sorted by the keys)."""
-    changed = pl.lit(False)
-    for key in keys:
-        changed = changed | (pl.col(key) != pl.col(key).shift(1))
-    return (pl.int_range(pl.len()) == 0) | changed
-
-
 def counted_worker_rows(workers: pl.LazyFrame) -> pl.LazyFrame:
     """One row per social-work worker row, with the days on which it is the row that
     ``locate_workers`` finds for the worker and is in post: from its start to its end,
     cut the day before the worker's next row (of any role) starts. ``row_to`` is null
     when open. ``worker_row`` numbers the rows."""
     next_start = pl.col("start_date").shift(-1).over(list(WORKER_KEYS))
-    cut = _day_number(next_start) - 1
-    last_day = pl.min_horizontal(_day_number(end_or_open("end_date")), cut)
+    cut = day_number(next_start) - 1
+    last_day = pl.min_horizontal(day_number(end_or_open("end_date")), cut)
     return (
         workers.filter(pl.col("start_date").is_not_null())
         .sort([*WORKER_KEYS, "start_date"], maintain_order=True)
         .with_columns(last_day.alias("__last"))
-        .filter(is_social_work_role() & (pl.col("__last") >= _day_number(pl.col("start_date"))))
+        .filter(is_social_work_role() & (pl.col("__last") >= day_number(pl.col("start_date"))))
         .select(
             *WORKER_KEYS,
             "team",
@@ -161,7 +142,7 @@ def counted_worker_rows(workers: pl.LazyFrame) -> pl.LazyFrame:
             "role",
             "fte",
             pl.col("start_date").alias("row_from"),
-            pl.when(pl.col("__last") == _day_number(pl.lit(OPEN_END)))
+            pl.when(pl.col("__last") == day_number(pl.lit(OPEN_END)))
             .then(None)
             .otherwise(pl.col("__last").cast(pl.Date))
             .alias("row_to"),
@@ -172,22 +153,18 @@ def counted_worker_rows(workers: pl.LazyFrame) -> pl.LazyFrame:
 
 def _allocation_runs(clipped: pl.LazyFrame) -> pl.LazyFrame:
     """Merges overlapping and adjacent day ranges of the same (``worker_row``, ``child``)
-    into runs: one row per run, ``__from`` to ``__to`` (day numbers). Sorting once and
-    offsetting each key's days by the key's rank keeps the running reach (the latest
-    ``__to`` so far) a single cumulative max over the whole frame, not one per key."""
+    into runs: one row per run, ``__from`` to ``__to`` (day numbers); the running reach is
+    the latest ``__to`` so far of the key."""
     keys = ["worker_row", "child"]
-    key_rank = _first_of_run(keys).cum_sum().cast(pl.Int64)
-    reach = (key_rank * _KEY_SPAN + pl.col("__to") + _DAY_OFFSET).cum_max()
-    reach_before = reach.shift(1) - key_rank * _KEY_SPAN - _DAY_OFFSET
-    starts_run = _first_of_run(keys) | (pl.col("__from") > reach_before + 1)
+    reach = running_max_per_run(pl.col("__to"), keys)
+    starts_run = first_of_run(keys) | (pl.col("__from") > reach.shift(1) + 1)
     ends_run = starts_run.shift(-1).fill_null(True)
-    run_to = reach - key_rank * _KEY_SPAN - _DAY_OFFSET
     return (
         clipped.sort([*keys, "__from"])
         .with_columns(
             starts_run.alias("__starts"),
             ends_run.alias("__ends"),
-            run_to.cast(pl.Int32).alias("__run_to"),
+            reach.cast(pl.Int32).alias("__run_to"),
         )
         .filter(pl.col("__starts") | pl.col("__ends"))
         # Left: one row per run (both ends) or two (its start, then its end).
@@ -208,10 +185,10 @@ def caseload_pieces(caseloads: pl.DataFrame, workers: pl.LazyFrame) -> pl.LazyFr
     (``worker_row`` of ``counted_worker_rows``), team, service_area and fte; ``piece_to``
     is null when open. The child reference stops here. On any day a worker has at most one
     piece, that of its located row."""
-    open_end = _day_number(pl.lit(OPEN_END))
+    open_end = day_number(pl.lit(OPEN_END))
     rows = counted_worker_rows(workers).with_columns(
-        _day_number(pl.col("row_from")).alias("__row_from"),
-        _day_number(pl.col("row_to")).fill_null(open_end).alias("__row_to"),
+        day_number(pl.col("row_from")).alias("__row_from"),
+        day_number(pl.col("row_to")).fill_null(open_end).alias("__row_to"),
     )
     # Allocations clipped to the days their worker is counted in one row; a child's
     # distinct count is then the number of merged runs of that (row, child) covering a day.
@@ -221,8 +198,8 @@ def caseload_pieces(caseloads: pl.DataFrame, workers: pl.LazyFrame) -> pl.LazyFr
         .select(
             *WORKER_KEYS,
             pl.col("child_ref").cast(pl.Categorical).to_physical().alias("child"),
-            _day_number(pl.col("allocated_from")).alias("__from"),
-            _day_number(end_or_open("allocated_to")).alias("__to"),
+            day_number(pl.col("allocated_from")).alias("__from"),
+            day_number(end_or_open("allocated_to")).alias("__to"),
         )
         .join(rows.select(*WORKER_KEYS, "worker_row", "__row_from", "__row_to"), on=WORKER_KEYS)
         .select(

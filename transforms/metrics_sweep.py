@@ -29,9 +29,6 @@ SERVICE_AREA = "service_area"
 TEAM = "team"
 TRUST_SCOPE_VALUE = "all"
 
-# Stands in for an open end in inequality joins (the spec's "end empty" = still running).
-OPEN_END = date(9999, 12, 31)
-
 # FTE, costs and days are summed in exact decimal arithmetic and turned into floats only
 # at the end. A float sum depends on the order of its terms, which polars' parallel
 # aggregation does not fix: the same date could differ in its last digit between a nightly
@@ -57,18 +54,9 @@ def day_after(day: pl.Expr) -> pl.Expr:
     return day.dt.offset_by("1d")
 
 
-def in_post_on(day: pl.Expr, start: str, end: str) -> pl.Expr:
-    """``start <= day`` and (``end`` empty or ``end >= day``)."""
-    return (pl.col(start) <= day) & (pl.col(end).is_null() | (pl.col(end) >= day))
-
-
 def in_window(event_date: pl.Expr) -> pl.Expr:
     """``event_date`` falls in W(as_of) = (window_start, as_of]."""
     return (event_date > pl.col(WINDOW_START)) & (event_date <= pl.col(AS_OF))
-
-
-def end_or_open(end: str) -> pl.Expr:
-    return pl.col(end).fill_null(OPEN_END)
 
 
 def as_of_frame(dates: Sequence[date]) -> pl.DataFrame:

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from transforms.periods import day_number, end_or_open, running_max_per_run
 from transforms.schema import (
     EXTRACT_COLUMNS,
     LOWER_CASE_CODES,
@@ -61,13 +62,6 @@ OVERLAP_ROWS = "overlap_rows"
 DUPLICATE_ROWS = "duplicate_rows"
 ENDED_BY_AS_OF = "ended_by_as_of"
 UNKNOWN_EMPLOYEE = "unknown_employee"
-
-# An open period (empty end date) runs to the end of time.
-_OPEN_END = dt.date(9999, 12, 31)
-# Days since 1970-01-01 of every representable date lie in [_EARLIEST_DAY, _EARLIEST_DAY +
-# _KEY_STRIDE): 0001-01-01 is day -719162, 9999-12-31 is day 2932896.
-_EARLIEST_DAY = -719_163
-_KEY_STRIDE = 4_000_000
 
 
 def iso_date(column: str) -> pl.Expr:
@@ -134,7 +128,7 @@ def overlapping_rows(
             SOURCE_ROW,
             *keys,
             pl.col(start).alias("_start"),
-            pl.col(end).fill_null(_OPEN_END).alias("_end"),
+            end_or_open(end).alias("_end"),
             (pl.col(end_text).is_null() | pl.col(end).is_not_null()).alias("_end_read"),
         )
         .filter(
@@ -156,19 +150,14 @@ def overlapping_rows(
     same_key_as_next = pl.all_horizontal(
         [pl.col(key) == pl.col(key).shift(-1) for key in keys]
     ).fill_null(False)
-    # The latest end so far, restarted for each key without a per-group window: each
-    # key's ends are lifted above every earlier key's, so one running maximum over the
-    # sorted frame never carries an end from one key into the next.
-    key_number = (~same_key_as_previous).cum_sum().cast(pl.Int64)
-    lifted_end = key_number * _KEY_STRIDE + (pl.col("_end").cast(pl.Int64) - _EARLIEST_DAY)
     latest_end_before = pl.when(same_key_as_previous).then(
-        lifted_end.cum_max().shift(1) - key_number * _KEY_STRIDE + _EARLIEST_DAY
+        running_max_per_run(day_number(pl.col("_end")), keys).shift(1)
     )
     swept = (
         periods.filter(pl.col("_end") >= pl.col("_start"))
         .with_columns(
             (
-                (pl.col("_start").cast(pl.Int64) <= latest_end_before)
+                (day_number(pl.col("_start")) <= latest_end_before)
                 | (same_key_as_next & (pl.col("_start").shift(-1) <= pl.col("_end")))
             )
             .fill_null(False)

@@ -1,6 +1,8 @@
-"""Typed, validated settings loaded from a TOML file (defaults in ``defaults.toml``).
+"""Typed, validated settings loaded from a TOML file laid over ``defaults.toml``.
 
-Targets, thresholds and paths live here, never as literals in transforms.
+Targets, thresholds and paths live here, never as literals in transforms. Every default
+value is written once, in ``defaults.toml``: the models below declare types and ranges
+only, so a value cannot have one default here and another in the file.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from transforms.definitions import METRICS_BY_NAME
+from transforms.metrics import MetricParams
 
 DEFAULT_CONFIG = Path(__file__).with_name("defaults.toml")
 
@@ -23,22 +26,22 @@ class _Strict(BaseModel):
 
 
 class TrustSettings(_Strict):
-    name: str = "Bradford Children and Families Trust"
-    la_code: str = "380"
-    statistical_neighbours: tuple[str, ...] = ()
+    name: str
+    la_code: str
+    statistical_neighbours: tuple[str, ...]
 
 
 class ValidationSettings(_Strict):
-    max_quarantine_share: float = Field(0.05, ge=0, le=1)
+    max_quarantine_share: float = Field(ge=0, le=1)
 
 
 class MetricSettings(_Strict):
-    caseload_threshold: int = Field(20, ge=0)
-    working_days_per_year: float = Field(253, gt=0)
+    caseload_threshold: int = Field(ge=0)
+    working_days_per_year: float = Field(gt=0)
 
 
 class BenchmarkSettings(_Strict):
-    dfe_indicator_file: Path | None = None
+    dfe_indicator_file: Path | None
 
     @field_validator("dfe_indicator_file", mode="before")
     @classmethod
@@ -47,8 +50,8 @@ class BenchmarkSettings(_Strict):
 
 
 class RunSettings(_Strict):
-    task_runner: Literal["threads", "dask"] = "threads"
-    dask_address: str = ""
+    task_runner: Literal["threads", "dask"]
+    dask_address: str
 
 
 class Target(_Strict):
@@ -76,12 +79,19 @@ class Target(_Strict):
 
 
 class Settings(_Strict):
-    trust: TrustSettings = TrustSettings()
-    validation: ValidationSettings = ValidationSettings()
-    metrics: MetricSettings = MetricSettings()
-    benchmarks: BenchmarkSettings = BenchmarkSettings()
-    run: RunSettings = RunSettings()
-    targets: tuple[Target, ...] = ()
+    trust: TrustSettings
+    validation: ValidationSettings
+    metrics: MetricSettings
+    benchmarks: BenchmarkSettings
+    run: RunSettings
+    targets: tuple[Target, ...]
+
+    def metric_params(self) -> MetricParams:
+        """The settings the metrics engine takes."""
+        return MetricParams(
+            caseload_threshold=self.metrics.caseload_threshold,
+            working_days_per_year=self.metrics.working_days_per_year,
+        )
 
     @model_validator(mode="after")
     def _targets_do_not_overlap(self) -> Settings:
