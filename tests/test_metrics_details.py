@@ -12,7 +12,7 @@ from transforms.metrics import (
     uncounted_allocations,
     vacancy_by_cell,
 )
-from transforms.schema import FINDINGS_SCHEMA, Extracts
+from transforms.schema import REPORT_FINDINGS_SCHEMA, Extracts
 
 D = d("2023-12-31")
 
@@ -70,7 +70,7 @@ def test_caseload_by_worker() -> None:
 def test_uncounted_allocations() -> None:
     given = _caseload_extracts()
     findings = uncounted_allocations(given, D)
-    assert findings.schema == pl.Schema(FINDINGS_SCHEMA)
+    assert findings.schema == pl.Schema(REPORT_FINDINGS_SCHEMA)
     assert findings.select("row", "rule", "value").rows() == [
         (6, "worker_not_social_work", "E2"),
         (7, "worker_not_in_post", "E3"),
@@ -90,7 +90,7 @@ def test_detail_frames_without_their_extract_are_empty() -> None:
     assert caseload_by_worker(given, D).is_empty()
     assert uncounted_allocations(given, D).is_empty()
     assert vacancy_by_cell(given, D).is_empty()
-    assert uncounted_allocations(given, D).schema == pl.Schema(FINDINGS_SCHEMA)
+    assert uncounted_allocations(given, D).schema == pl.Schema(REPORT_FINDINGS_SCHEMA)
 
 
 def test_vacancy_by_cell() -> None:

@@ -18,7 +18,7 @@ from transforms.schema import (
     CONTRACT_TYPES,
     EXTRACT_COLUMNS,
     EXTRACT_NAMES,
-    FINDINGS_SCHEMA,
+    REPORT_FINDINGS_SCHEMA,
     SOCIAL_WORK_ROLES,
     SOURCE_ROW,
     SWE_NUMBER_PATTERN,
@@ -298,7 +298,7 @@ def test_xlsx_dates_typed_as_text(tmp_path: Path) -> None:
 
 def test_findings_have_the_report_schema_and_order(tmp_path: Path) -> None:
     result = _validate(_drop_with(tmp_path, "code_list", "agency_overlap", "ignored_column"))
-    assert result.findings.schema == pl.Schema(FINDINGS_SCHEMA)
+    assert result.findings.schema == pl.Schema(REPORT_FINDINGS_SCHEMA)
     assert result.findings.equals(sort_findings(result.findings))
     assert result.findings.get_column("extract").to_list()[0] == "agency"
 

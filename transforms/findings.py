@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from transforms.schema import FINDINGS_SCHEMA, empty_findings, sort_findings
+from transforms.schema import FINDINGS_SCHEMA, empty_findings, findings_report, sort_findings
 
 
 def stale_drop_finding(drop_date: dt.date | None, as_of: dt.date) -> pl.DataFrame:
@@ -35,7 +35,7 @@ def stale_drop_finding(drop_date: dt.date | None, as_of: dt.date) -> pl.DataFram
             ],
         },
         schema=FINDINGS_SCHEMA,
-    )
+    ).pipe(findings_report)
 
 
 def benchmark_file_finding(reason: str) -> pl.DataFrame:
@@ -51,12 +51,12 @@ def benchmark_file_finding(reason: str) -> pl.DataFrame:
             "message": [f"No DfE comparison in this workbook: {reason}"],
         },
         schema=FINDINGS_SCHEMA,
-    )
+    ).pipe(findings_report)
 
 
 def combine_findings(parts: Iterable[pl.DataFrame]) -> pl.DataFrame:
     """All findings in one report, in the contract's order."""
-    frames = [part.select(list(FINDINGS_SCHEMA)).cast(pl.Schema(FINDINGS_SCHEMA)) for part in parts]
+    frames = [findings_report(part) for part in parts]
     if not frames:
         return empty_findings()
     return sort_findings(pl.concat(frames, how="vertical"))

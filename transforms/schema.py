@@ -101,13 +101,14 @@ ColumnKind = Literal["text", "code", "int_code", "decimal", "date"]
 
 @dataclass(frozen=True)
 class ColumnSpec:
-    """One column of an extract: its name, how it is read, whether it must be present
-    in the header (every listed column is a required header; ``nullable`` says whether a
-    value may be empty)."""
+    """One column of an extract: its name, how it is read, whether a value may be empty
+    (``nullable``) and whether the header must name it (``required_header``; an optional
+    column missing from the header reads as empty in every row)."""
 
     name: str
     kind: ColumnKind
     nullable: bool = False
+    required_header: bool = True
 
 
 _TEXT: ColumnKind = "text"
@@ -242,12 +243,38 @@ FINDINGS_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+# What the workbook's data-quality list adds to a finding (never written to the CSV, whose
+# columns are the contract): the record's own key as HR knows it ("employee E123"; never a
+# child reference), and whether the finding affects the as-of date's figures (null: not
+# known, e.g. a finding about a whole file).
+FINDING_DETAIL_SCHEMA: dict[str, pl.DataType] = {
+    "record_key": pl.String(),
+    "current": pl.Boolean(),
+}
+REPORT_FINDINGS_SCHEMA: dict[str, pl.DataType] = FINDINGS_SCHEMA | FINDING_DETAIL_SCHEMA
+
+
+def findings_report(findings: pl.DataFrame) -> pl.DataFrame:
+    """Findings in ``REPORT_FINDINGS_SCHEMA``: detail columns a producer did not fill are
+    added as nulls."""
+    missing = [
+        pl.lit(None, dtype).alias(name)
+        for name, dtype in FINDING_DETAIL_SCHEMA.items()
+        if name not in findings.columns
+    ]
+    return (
+        findings.with_columns(missing)
+        .select(list(REPORT_FINDINGS_SCHEMA))
+        .cast(pl.Schema(REPORT_FINDINGS_SCHEMA))
+    )
+
+
 def empty_findings() -> pl.DataFrame:
-    return pl.DataFrame(schema=FINDINGS_SCHEMA)
+    return pl.DataFrame(schema=REPORT_FINDINGS_SCHEMA)
 
 
 def sort_findings(findings: pl.DataFrame) -> pl.DataFrame:
     """Sorted by extract, then row as a number, then rule (whole-drop findings first)."""
-    return findings.select(FINDING_COLUMNS).sort(
+    return findings_report(findings).sort(
         ["extract", "row", "rule"], nulls_last=False, maintain_order=True
     )

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from transforms.schema import (
     REQUIRED_EXTRACTS,
     SOURCE_ROW,
     ExtractName,
+    empty_findings,
 )
 from workforce.errors import RunFailure
 
@@ -45,6 +46,9 @@ class RawExtract:
     path: Path
     frame: pl.DataFrame  # source_row (Int64) + every known column as pl.String
     ignored_columns: tuple[str, ...]  # extra columns, as written in the header
+    # What the reader found wrong with single cells or the file (REPORT_FINDINGS_SCHEMA):
+    # validation quarantines the rows of its error findings and keeps those of warnings.
+    findings: pl.DataFrame = field(default_factory=empty_findings)
 
     @property
     def rows_read(self) -> int:

@@ -24,6 +24,7 @@ from typing import Any
 
 import polars as pl
 
+from transforms.findings import combine_findings
 from transforms.rules import check_frame, clean_frame, message_columns, message_expr
 from transforms.schema import (
     EXTRACT_NAMES,
@@ -32,7 +33,6 @@ from transforms.schema import (
     SOURCE_ROW,
     ExtractName,
     Extracts,
-    sort_findings,
 )
 from workforce.errors import RunFailure
 from workforce.extract_io import Drop, RawExtract
@@ -256,8 +256,9 @@ def validate_drop(drop: Drop, as_of: dt.date, max_quarantine_share: float) -> Va
         if raw is None:
             continue
         checks = check_frame(name, raw.frame, as_of=as_of, valid_employee_ids=valid_employee_ids)
-        findings = pl.concat(
+        findings = combine_findings(
             [
+                raw.findings,
                 _ignored_column_findings(raw),
                 *(
                     _findings_of(name, checks, spec, rows)
@@ -290,7 +291,7 @@ def validate_drop(drop: Drop, as_of: dt.date, max_quarantine_share: float) -> Va
             establishment=clean.get("establishment"),
             absence=clean.get("absence"),
         ),
-        findings=sort_findings(pl.concat(all_findings)),
+        findings=combine_findings(all_findings),
         summaries=tuple(summaries),
     )
     too_many = [
