@@ -12,13 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.builders import agency, caseloads, d, staff
-from transforms.metrics_pairwise import (
+from transforms.metrics.caseloads import (
     caseload_pieces,
     counted_worker_rows,
     worker_caseloads,
     worker_rows,
 )
-from transforms.metrics_sweep import as_of_frame
+from transforms.metrics.sweep import as_of_frame
 
 FIRST_DAY = d("2023-01-01")
 DAYS = 40
@@ -27,11 +27,12 @@ DAYS = 40
 def _pieces(
     staff_frame: pl.DataFrame, agency_frame: pl.DataFrame, allocations: pl.DataFrame
 ) -> pl.DataFrame:
-    return (
+    pieces: pl.DataFrame = (
         caseload_pieces(allocations, worker_rows(staff_frame, agency_frame))
         .sort("worker_row", "piece_from")
         .collect()
     )
+    return pieces
 
 
 def test_overlapping_and_adjacent_allocations_of_one_child_count_once() -> None:

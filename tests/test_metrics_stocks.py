@@ -8,7 +8,7 @@ from dataclasses import replace
 import polars as pl
 import pytest
 
-import transforms.metrics as metrics_module
+import transforms.metrics.engine as metrics_module
 from tests.builders import (
     DEFAULT_PARAMS,
     absence,

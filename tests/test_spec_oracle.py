@@ -37,9 +37,9 @@ from tests.spec_oracle import (
     oracle_targets,
     year_before,
 )
-from transforms import metrics as metrics_engine
 from transforms.definitions import METRIC_NAMES
 from transforms.metrics import METRIC_FRAME_SCHEMA, MetricParams, compute_metrics
+from transforms.metrics import engine as metrics_engine
 from transforms.schema import ExtractName, Extracts, clean_schema
 from transforms.targets import apply_targets, targets_frame
 from workforce.extract_io import read_drop

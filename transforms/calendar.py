@@ -40,11 +40,16 @@ def month_ends(as_of: date, n: int) -> list[date]:
     return ends
 
 
+def one_year_before(day: pl.Expr) -> pl.Expr:
+    """The same day a year earlier (the lower end of the window W(D) of metrics.md);
+    29 February falls back to 28 February."""
+    return day.dt.offset_by("-1y")
+
+
 def year_earlier(as_of: date) -> date:
-    """The same day a year earlier; 29 February maps to 28 February."""
-    if as_of.month == 2 and as_of.day == 29:
-        return date(as_of.year - 1, 2, 28)
-    return as_of.replace(year=as_of.year - 1)
+    """``one_year_before`` of one date."""
+    earlier: date = pl.select(one_year_before(pl.lit(as_of))).item()
+    return earlier
 
 
 def trend_dates(as_of: date, months: int = 24) -> list[date]:

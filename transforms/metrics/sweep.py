@@ -9,6 +9,10 @@ minus the lookup at D - 1 year.
 
 The dates frame (``as_of_frame``) has one row per as-of date: ``as_of`` and
 ``window_start`` (D - 1 year, the excluded lower end of W(D)).
+
+What cannot be swept is paired: ``periods_in_force`` pairs dates with the periods in force
+on them (one row per date and period), so callers keep the number of dates per call
+bounded (see ``transforms.metrics.engine``).
 """
 
 from __future__ import annotations
@@ -18,16 +22,21 @@ from datetime import date
 
 import polars as pl
 
+from transforms.calendar import one_year_before
+from transforms.periods import end_or_open
+from transforms.scopes import (
+    SCOPE,
+    SCOPE_KEYS,
+    SCOPE_VALUE,
+    SERVICE_AREA,
+    TEAM,
+    TRUST,
+    TRUST_SCOPE_VALUE,
+)
+
 AS_OF = "as_of"
 WINDOW_START = "window_start"
 CHANGE_DATE = "change_date"
-SCOPE = "scope"
-SCOPE_VALUE = "scope_value"
-SCOPE_KEYS: tuple[str, str] = (SCOPE, SCOPE_VALUE)
-TRUST = "trust"
-SERVICE_AREA = "service_area"
-TEAM = "team"
-TRUST_SCOPE_VALUE = "all"
 
 # FTE, costs and days are summed in exact decimal arithmetic and turned into floats only
 # at the end. A float sum depends on the order of its terms, which polars' parallel
@@ -43,11 +52,6 @@ def exact_sum(expr: pl.Expr) -> pl.Expr:
 
 def _is_decimal_like(dtype: pl.DataType) -> bool:
     return dtype.is_float() or isinstance(dtype, pl.Decimal)
-
-
-def one_year_before(day: pl.Expr) -> pl.Expr:
-    """The same day a year earlier; 29 February falls back to 28 February."""
-    return day.dt.offset_by("-1y")
 
 
 def day_after(day: pl.Expr) -> pl.Expr:
@@ -190,3 +194,35 @@ def zero_when_none(total: str, count: str) -> pl.Expr:
     """A sum of floats that cancels out (added then taken away) can leave 1e-16 of noise;
     where nothing is counted the sum is exactly 0, so a zero denominator stays zero."""
     return pl.when(pl.col(count) == 0).then(0.0).otherwise(pl.col(total)).alias(total)
+
+
+def periods_in_force(
+    dates: pl.DataFrame, periods: pl.LazyFrame, *, start: str, end: str, on: str = AS_OF
+) -> pl.LazyFrame:
+    """One row per (date, period in force on it): ``start <= on`` and (``end`` empty or
+    ``end >= on``), with the dates' columns beside the period's. Periods that overlap none
+    of the dates are cut first: the inequality join then sorts only what can pair."""
+    days = dates.get_column(on)
+    first, last = days.min(), days.max()
+    overlapping = periods.with_columns(end_or_open(end).alias("__period_end")).filter(
+        (pl.col(start) <= pl.lit(last)) & (pl.col("__period_end") >= pl.lit(first))
+    )
+    return (
+        dates.lazy()
+        .join_where(
+            overlapping,
+            pl.col(start) <= pl.col(on),
+            pl.col("__period_end") >= pl.col(on),
+        )
+        .drop("__period_end")
+    )
+
+
+def with_paired_totals(
+    wide: pl.LazyFrame, totals: pl.LazyFrame, fill: Sequence[str]
+) -> pl.LazyFrame:
+    """``wide`` with per-(date, scope) ``totals`` computed by pairing; a scope without a
+    paired row gets 0 in the ``fill`` columns."""
+    return wide.join(totals, on=[AS_OF, *SCOPE_KEYS], how="left").with_columns(
+        pl.col(list(fill)).fill_null(0)
+    )

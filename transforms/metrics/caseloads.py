@@ -1,43 +1,58 @@
-"""The parts of the metrics engine that work per worker or must pair as-of dates with
-rows: each worker's caseload (distinct children) as a step function, the largest caseload,
-the stability index and establishment cells. Callers bound memory by passing a batch of
-dates at a time.
+"""Caseloads: children allocated to social workers (employed or agency) in post on the
+as-of date, case holders, average and largest caseloads, and the share over the threshold.
 
 Grains:
+- ``worker_rows``: one row per staff spell or agency assignment (every role), keyed as
+  ``caseloads`` names workers (``worker_kind``, ``worker_id``);
 - ``allocations_on``: one row per (as-of date, allocation in post on it);
 - ``worker_caseloads``: one row per (as-of date, counted worker with at least one case);
-- ``caseload_pieces``: one row per (counted worker row, run of days with one caseload >= 1);
-- ``max_caseload_totals``: one row per (as-of date, scope, scope_value) with a case holder;
-- ``vacancy_cells``: one row per (as-of date, social-work (team, role) cell in force);
-- ``*_totals``: one row per (as-of date, scope, scope_value).
+- ``caseload_pieces``: one row per (counted worker row, run of days with one caseload >= 1):
+  each worker's caseload (distinct children) as a step function, swept for the totals;
+- totals added to the wide frame: one row per (as-of date, scope, scope value) with
+  ``cases``, ``case_holders_n``, ``case_holders_fte``, ``over_threshold_n`` and
+  ``max_caseload`` (dates paired with the pieces in force);
+- ``caseload_by_worker``: one row per case holder on one date;
+- ``uncounted_allocations``: one finding per allocation in post on one date that no
+  metric counts.
+
+The child reference is used to count distinct children and stops there: no frame returned
+here carries it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
+
 import polars as pl
 
-from transforms.metrics_events import EVENT_DATE, social_work_rows
-from transforms.metrics_sweep import (
+from transforms.metrics.base import ONE, Formula, MetricParams
+from transforms.metrics.sweep import (
     AS_OF,
     CHANGE_DATE,
     EXACT,
-    SCOPE_KEYS,
-    WINDOW_START,
-    exact_sum,
+    as_of_frame,
     interval_changes,
+    periods_in_force,
+    running_totals,
     totals_on,
     with_scopes,
 )
 from transforms.periods import OPEN_END, day_number, end_or_open, first_of_run, running_max_per_run
-from transforms.schema import is_social_work_role
+from transforms.schema import Extracts, empty_findings, is_social_work_role, sort_findings
+from transforms.scopes import SCOPE_KEYS
 
 WORKER_KEYS: tuple[str, str] = ("worker_kind", "worker_id")
-CELL_KEYS: tuple[str, str] = ("team", "role")
-# Funded minus employed FTE closer to 0 than this is float noise of equal sums, not a
-# vacancy (FTE is recorded to a few decimal places).
-FTE_NOISE = 1e-9
 
-_ONE = pl.lit(1, dtype=pl.Int64)
+CASELOAD_BY_WORKER_SCHEMA: dict[str, pl.DataType] = {
+    "worker_id": pl.String(),
+    "worker_kind": pl.String(),
+    "team": pl.String(),
+    "service_area": pl.String(),
+    "role": pl.String(),
+    "fte": pl.Float64(),
+    "caseload": pl.Int64(),
+}
 
 
 def worker_rows(staff: pl.DataFrame, agency: pl.DataFrame) -> pl.LazyFrame:
@@ -86,23 +101,9 @@ def locate_workers(frame: pl.LazyFrame, workers: pl.LazyFrame) -> pl.LazyFrame:
 
 def allocations_on(dates: pl.DataFrame, caseloads: pl.DataFrame) -> pl.LazyFrame:
     """Allocations in post on each as-of date."""
-    first, last = dates.get_column(AS_OF).min(), dates.get_column(AS_OF).max()
-    # Only allocations overlapping the batch's date range can pair: a cheap cut before
-    # the inequality join, which otherwise sorts the whole extract for every batch.
-    overlapping = (
-        caseloads.lazy()
-        .with_columns(end_or_open("allocated_to").alias("__to"))
-        .filter((pl.col("allocated_from") <= pl.lit(last)) & (pl.col("__to") >= pl.lit(first)))
-    )
-    return (
-        dates.lazy()
-        .join_where(
-            overlapping,
-            pl.col("allocated_from") <= pl.col(AS_OF),
-            pl.col("__to") >= pl.col(AS_OF),
-        )
-        .select(AS_OF, "source_row", *WORKER_KEYS, "child_ref")
-    )
+    return periods_in_force(
+        dates, caseloads.lazy(), start="allocated_from", end="allocated_to"
+    ).select(AS_OF, "source_row", "allocation_id", *WORKER_KEYS, "child_ref")
 
 
 def worker_caseloads(
@@ -213,9 +214,9 @@ def caseload_pieces(caseloads: pl.DataFrame, workers: pl.LazyFrame) -> pl.LazyFr
     runs = _allocation_runs(clipped)
     steps = pl.concat(
         [
-            runs.select("worker_row", pl.col("__from").alias("__day"), _ONE.alias("__step")),
+            runs.select("worker_row", pl.col("__from").alias("__day"), ONE.alias("__step")),
             runs.filter(pl.col("__to") < open_end).select(
-                "worker_row", (pl.col("__to") + 1).alias("__day"), (-_ONE).alias("__step")
+                "worker_row", (pl.col("__to") + 1).alias("__day"), (-ONE).alias("__step")
             ),
         ]
     )
@@ -261,7 +262,7 @@ def caseload_stock(pieces: pl.LazyFrame, threshold: int) -> pl.LazyFrame:
         keys=("team", "service_area"),
         values={
             "cases": pl.col("caseload").cast(pl.Int64),
-            "case_holders_n": _ONE,
+            "case_holders_n": ONE,
             "case_holders_fte": pl.col("fte").cast(EXACT),
             "over_threshold_n": (pl.col("caseload") > threshold).cast(pl.Int64),
         },
@@ -277,154 +278,152 @@ def caseload_stock(pieces: pl.LazyFrame, threshold: int) -> pl.LazyFrame:
 def max_caseload_totals(dates: pl.DataFrame, pieces: pl.DataFrame) -> pl.LazyFrame:
     """The largest caseload of a worker in each scope on each date (scopes with a case
     holder only): dates pair with worker pieces, about one per case holder in post."""
-    first, last = dates.get_column(AS_OF).min(), dates.get_column(AS_OF).max()
-    overlapping = (
-        pieces.lazy()
-        .with_columns(end_or_open("piece_to").alias("__to"))
-        .filter((pl.col("piece_from") <= pl.lit(last)) & (pl.col("__to") >= pl.lit(first)))
-    )
     by_team = (
-        dates.lazy()
-        .join_where(
-            overlapping,
-            pl.col("piece_from") <= pl.col(AS_OF),
-            pl.col("__to") >= pl.col(AS_OF),
-        )
+        periods_in_force(dates, pieces.lazy(), start="piece_from", end="piece_to")
         .group_by(AS_OF, "team", "service_area")
         .agg(pl.col("caseload").max().cast(pl.Float64).alias("max_caseload"))
     )
     return with_scopes(by_team).group_by(AS_OF, *SCOPE_KEYS).agg(pl.col("max_caseload").max())
 
 
-def stability_totals(
-    dates: pl.DataFrame, spells: pl.LazyFrame, leavers: pl.LazyFrame
-) -> pl.LazyFrame:
-    """Employees in post on D - 1 year (counted in that spell's team) and how many of them
-    are stable: in post on D in any social-work spell and with no leaver event in W(D),
-    both judged trust-wide."""
-    spell_rows = spells.select(
-        "employee_id", "team", "service_area", "start_date", "end_date"
-    ).with_columns(end_or_open("end_date").alias("__end"))
-    base = (
-        dates.lazy()
-        .join_where(
-            spell_rows,
-            pl.col("start_date") <= pl.col(WINDOW_START),
-            pl.col("__end") >= pl.col(WINDOW_START),
+def _allocations_touching(caseloads: pl.DataFrame, dates: pl.DataFrame) -> pl.DataFrame:
+    """Allocations in post on some day from the first to the last as-of date: the others
+    change no count on any of the dates, and a backfill chunk of a few weeks then builds
+    caseloads from a fraction of the extract."""
+    first, last = dates.get_column(AS_OF).min(), dates.get_column(AS_OF).max()
+    return caseloads.filter(
+        (pl.col("allocated_from") <= pl.lit(last))
+        & (pl.col("allocated_to").is_null() | (pl.col("allocated_to") >= pl.lit(first)))
+    )
+
+
+class Caseloads:
+    """Each counted worker's caseload as a step function over the call's dates (needs the
+    caseloads extract)."""
+
+    def __init__(
+        self,
+        extracts: Extracts,
+        caseloads: pl.DataFrame,
+        dates: pl.DataFrame,
+        params: MetricParams,
+    ) -> None:
+        workers = worker_rows(extracts.staff, extracts.agency)
+        self._pieces = caseload_pieces(_allocations_touching(caseloads, dates), workers).collect()
+        self._stock = running_totals(
+            caseload_stock(self._pieces.lazy(), params.caseload_threshold), SCOPE_KEYS
         )
-        .select(AS_OF, WINDOW_START, "employee_id", "team", "service_area")
-    )
-    spell_on_as_of = spell_rows.select(
-        "employee_id",
-        pl.col("start_date").alias("__now_start"),
-        pl.col("end_date").alias("__now_end"),
-    ).sort("__now_start")
-    last_leaving = leavers.select("employee_id", pl.col(EVENT_DATE).alias("__left")).sort("__left")
-    still_in_post = pl.col("__now_start").is_not_null() & (
-        pl.col("__now_end").is_null() | (pl.col("__now_end") >= pl.col(AS_OF))
-    )
-    left_in_window = pl.col("__left").is_not_null() & (pl.col("__left") > pl.col(WINDOW_START))
-    judged = (
-        base.sort(AS_OF)
-        .join_asof(
-            spell_on_as_of,
-            left_on=AS_OF,
-            right_on="__now_start",
-            by="employee_id",
-            strategy="backward",
-            check_sortedness=False,
+
+    def add_totals(self, wide: pl.LazyFrame, dates: pl.DataFrame) -> pl.LazyFrame:
+        return wide.pipe(totals_on, self._stock, on=AS_OF, keys=SCOPE_KEYS).join(
+            max_caseload_totals(dates, self._pieces), on=[AS_OF, *SCOPE_KEYS], how="left"
         )
-        .join_asof(
-            last_leaving,
-            left_on=AS_OF,
-            right_on="__left",
-            by="employee_id",
-            strategy="backward",
-            check_sortedness=False,
+
+    def appears(self) -> None:
+        return None
+
+    def formulas(self) -> Mapping[str, Formula]:
+        c = pl.col
+        return {
+            "cases": (c("cases"), None),
+            "case_holders_headcount": (c("case_holders_n"), None),
+            "case_holders_fte": (c("case_holders_fte"), None),
+            "average_caseload": (c("cases"), c("case_holders_fte")),
+            "caseload_per_case_holder": (c("cases"), c("case_holders_n")),
+            "max_caseload": (c("max_caseload"), None),
+            "case_holders_over_threshold_rate": (c("over_threshold_n"), c("case_holders_n")),
+        }
+
+    def pairing_load(self) -> tuple[pl.LazyFrame | None, pl.LazyFrame | None]:
+        pieces = interval_changes(
+            self._pieces.lazy(), start="piece_from", end="piece_to", keys=(), values={"pairs": ONE}
         )
-        .with_columns((still_in_post & ~left_in_window).alias("stable"))
-    )
-    by_team = judged.group_by(AS_OF, "team", "service_area").agg(
-        pl.col("stable").sum().cast(pl.Int64).alias("stable_n"),
-        pl.len().cast(pl.Int64).alias("stability_base_n"),
-    )
+        return pieces, None
+
+
+def caseload_by_worker(extracts: Extracts, as_of: date) -> pl.DataFrame:
+    """One row per worker (employee or agency) in post in a social-work row on ``as_of``
+    with at least one case. Never carries a child reference."""
+    if extracts.caseloads is None:
+        return pl.DataFrame(schema=CASELOAD_BY_WORKER_SCHEMA)
+    workers = worker_rows(extracts.staff, extracts.agency)
     return (
-        with_scopes(by_team)
-        .group_by(AS_OF, *SCOPE_KEYS)
-        .agg(pl.col("stable_n", "stability_base_n").sum())
+        worker_caseloads(as_of_frame([as_of]), extracts.caseloads, workers)
+        .select(list(CASELOAD_BY_WORKER_SCHEMA))
+        .sort(["service_area", "team", "worker_kind", "worker_id"])
+        .collect()
+        .cast(CASELOAD_BY_WORKER_SCHEMA)  # type: ignore[arg-type]
     )
 
 
-def vacancy_cells(
-    dates: pl.DataFrame,
-    establishment: pl.DataFrame,
-    employed_by_cell: pl.DataFrame,
-    agency_by_cell: pl.DataFrame,
-) -> pl.LazyFrame:
-    """Social-work establishment cells in force on each date, with the employed and agency
-    FTE in the same (team, role) and the cell's vacancy and agency cover. An overstaffed
-    cell has vacancy 0: it does not offset another cell."""
-    cells = (
-        dates.lazy()
-        .join_where(
-            social_work_rows(establishment).with_columns(end_or_open("effective_to").alias("__to")),
-            pl.col("effective_from") <= pl.col(AS_OF),
-            pl.col("__to") >= pl.col(AS_OF),
+def uncounted_allocations(extracts: Extracts, as_of: date) -> pl.DataFrame:
+    """Findings (warnings) for each allocation in post on ``as_of`` that no metric counts:
+    its worker is unknown to the named extract, not in post, or in post in a role that is
+    not social work. Messages name a known worker, never the child; the record is the
+    allocation."""
+    if extracts.caseloads is None:
+        return empty_findings()
+    workers = worker_rows(extracts.staff, extracts.agency)
+    located = locate_workers(
+        allocations_on(as_of_frame([as_of]), extracts.caseloads).drop("child_ref"), workers
+    ).filter(~pl.col("worker_social_work"))
+    # An id that names a worker in either extract is safe to repeat; any other id might be
+    # a child reference in the wrong column.
+    known_ids = pl.concat(
+        [extracts.staff.get_column("employee_id"), extracts.agency.get_column("worker_id")]
+    ).unique()
+    is_employee = pl.col("worker_kind") == "employee"
+    named_extract = pl.when(is_employee).then(pl.lit("staff")).otherwise(pl.lit("agency"))
+    who = pl.when(is_employee).then(pl.lit("employee")).otherwise(pl.lit("agency worker"))
+    day = pl.lit(as_of.isoformat())
+    rule = (
+        pl.when(~pl.col("worker_known"))
+        .then(pl.lit("unknown_worker"))
+        .when(~pl.col("worker_in_post"))
+        .then(pl.lit("worker_not_in_post"))
+        .otherwise(pl.lit("worker_not_social_work"))
+    )
+    message = (
+        pl.when(~pl.col("worker_known"))
+        .then(
+            pl.format(
+                "Allocation not counted: its worker id matches no {} row (missing from the "
+                "extract or quarantined).",
+                named_extract,
+            )
         )
-        .select(AS_OF, "team", "service_area", "role", "funded_fte")
-    )
-    employed = {"employed_n": "__employed_n", "employed_fte": "employed_fte"}
-    agency = {"agency_n": "__agency_n", "agency_fte": "agency_fte"}
-    shortfall = (pl.col("funded_fte").cast(EXACT) - pl.col("employed_fte").cast(EXACT)).cast(
-        pl.Float64
-    )
-    return (
-        cells.pipe(totals_on, employed_by_cell, on=AS_OF, keys=CELL_KEYS, rename=employed)
-        .pipe(totals_on, agency_by_cell, on=AS_OF, keys=CELL_KEYS, rename=agency)
-        .with_columns(
-            pl.when(pl.col("__employed_n") == 0)
-            .then(0.0)
-            .otherwise("employed_fte")
-            .alias("employed_fte"),
-            pl.when(pl.col("__agency_n") == 0)
-            .then(0.0)
-            .otherwise("agency_fte")
-            .alias("agency_fte"),
+        .when(~pl.col("worker_in_post"))
+        .then(
+            pl.format(
+                "Allocation not counted: {} '{}' is not in post on {}.",
+                who,
+                pl.col("worker_id"),
+                day,
+            )
         )
-        .with_columns(
-            pl.when(shortfall > FTE_NOISE).then(shortfall).otherwise(0.0).alias("vacancy_fte")
-        )
-        .with_columns(
-            pl.when(pl.col("agency_fte") < pl.col("vacancy_fte"))
-            .then(pl.col("agency_fte"))
-            .otherwise(pl.col("vacancy_fte"))
-            .alias("agency_cover_fte")
-        )
-        .drop("__employed_n", "__agency_n")
-    )
-
-
-def vacancy_totals(cells: pl.LazyFrame) -> pl.LazyFrame:
-    return (
-        with_scopes(cells)
-        .group_by(AS_OF, *SCOPE_KEYS)
-        .agg(
-            pl.len().cast(pl.Int64).alias("cells_n"),
-            exact_sum(pl.col("vacancy_fte")),
-            exact_sum(pl.col("agency_cover_fte")),
+        .otherwise(
+            pl.format(
+                "Allocation not counted: {} '{}' is in post on {} as {}, not in a social-work "
+                "role.",
+                who,
+                pl.col("worker_id"),
+                day,
+                pl.col("role"),
+            )
         )
     )
-
-
-def social_work_cell_stock(rows: pl.DataFrame, prefix: str) -> pl.LazyFrame:
-    """Changes of the headcount and FTE of social-work rows in post, per (team, role)."""
-    return interval_changes(
-        social_work_rows(rows),
-        start="start_date",
-        end="end_date",
-        keys=CELL_KEYS,
-        values={
-            f"{prefix}_n": pl.lit(1, dtype=pl.Int64),
-            f"{prefix}_fte": pl.col("fte"),
-        },
-    )
+    findings = located.select(
+        pl.lit("caseloads").alias("extract"),
+        pl.col("source_row").alias("row"),
+        pl.lit("worker_id").alias("column"),
+        rule.alias("rule"),
+        pl.lit("warning").alias("severity"),
+        # Only ids of real workers are shown (see the message).
+        pl.when(pl.col("worker_id").is_in(known_ids.implode()))
+        .then(pl.col("worker_id"))
+        .alias("value"),
+        message.alias("message"),
+        pl.format("allocation {}", pl.col("allocation_id")).alias("record_key"),
+        pl.lit(True).alias("current"),
+    ).collect()
+    return sort_findings(findings)
