@@ -5,9 +5,9 @@ appended to ``metrics.csv`` as soon as it is computed, so memory is bounded by t
 (``SERIES_ROWS_PER_CHUNK``), not by the length of the backfill times the size of the trust;
 only the Trust-wide rows are kept for the trend workbook. A date's figures never depend on
 the other dates computed with it, so the file is the same whatever the chunks. With
-per-date workbooks every trend date those need is computed in one pass and the per-date
-folders are written in parallel through the configured task runner (threads by default,
-or an existing Dask cluster).
+per-date workbooks the dates and every trend date their reports show are computed in one
+more pass, and each date's report is built and written through the configured task runner
+(threads by default, or an existing Dask cluster).
 """
 
 from __future__ import annotations
@@ -23,19 +23,20 @@ from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from flows.tasks import (
+    collect_findings,
     compute_and_write_series,
+    compute_report,
     compute_series,
-    load_benchmarks,
     locate_drop,
+    read_benchmarks,
     read_extracts,
     validate_extracts,
-    write_date_outputs,
-    write_series,
+    write_outputs,
 )
 from transforms.backfill import Every, backfill_dates
-from transforms.calendar import trend_dates
-from transforms.findings import combine_findings, stale_drop_finding
+from workforce.benchmarks_io import Benchmarks
 from workforce.extract_io import Drop
+from workforce.report_files import backfill_folder
 from workforce.settings import RunSettings, Settings, load_settings
 from workforce.validation import ValidationResult
 
@@ -49,10 +50,6 @@ def task_runner_for(run: RunSettings) -> TaskRunner[PrefectFuture[object]]:
             raise ValueError("run.task_runner is 'dask' but run.dask_address is empty")
         return DaskTaskRunner(address=run.dask_address)  # type: ignore[return-value]
     return ThreadPoolTaskRunner(max_workers=2)  # type: ignore[return-value]
-
-
-def backfill_folder(output_dir: Path, start: dt.date, end: dt.date) -> Path:
-    return output_dir / f"backfill_{start.isoformat()}_{end.isoformat()}"
 
 
 @flow(name="backfill", log_prints=False)
@@ -75,19 +72,16 @@ def backfill(
     drop_path, drop_date = locate_drop(input_dir, end)
     drop = read_extracts(drop_path, drop_date)
     validation = validate_extracts(drop, end, settings)
-
-    findings = combine_findings([stale_drop_finding(drop_date, end), validation.findings])
-    folder = backfill_folder(output_dir, start, end)
-    if not workbooks:
-        return compute_and_write_series(folder, validation, dates, findings, settings, start, end)
-    # Per-date folders need each date's trend dates too: one pass over all of them, held
-    # in memory while the folders are written.
-    needed = sorted({d for as_of in dates for d in trend_dates(as_of)})
-    series = compute_series(validation, needed, settings)
-    published = write_series(
-        folder, series.filter(pl.col("as_of").is_in(dates)), findings, settings, start, end
+    findings = collect_findings(validation, drop, end)
+    published = compute_and_write_series(
+        backfill_folder(output_dir, start, end), validation, dates, findings, settings, start, end
     )
-    _write_date_folders(output_dir, dates, series, validation, drop, settings, progress)
+    if workbooks:
+        series = compute_series(validation, dates, settings)
+        benchmarks = read_benchmarks(settings)
+        _write_date_folders(
+            output_dir, dates, series, validation, drop, settings, benchmarks, progress
+        )
     return published
 
 
@@ -98,26 +92,31 @@ def _write_date_folders(
     validation: ValidationResult,
     drop: Drop,
     settings: Settings,
+    benchmarks: Benchmarks,
     progress: bool,
 ) -> None:
-    benchmarks = load_benchmarks(settings)
+    """Each date's folder, as the nightly run writes it, through the configured runner."""
     runner = task_runner_for(settings.run)
     with runner.duplicate() as task_runner:
-        futures = [
-            task_runner.submit(
-                write_date_outputs,
+        futures = []
+        for as_of in dates:
+            report = task_runner.submit(
+                compute_report,
                 parameters={
-                    "output_dir": output_dir,
-                    "as_of": as_of,
-                    "trend": series.filter(pl.col("as_of").is_in(trend_dates(as_of))),
                     "validation": validation,
                     "drop": drop,
+                    "as_of": as_of,
                     "settings": settings,
                     "benchmarks": benchmarks,
+                    "series": series,
                 },
             )
-            for as_of in dates
-        ]
+            futures.append(
+                task_runner.submit(
+                    write_outputs,
+                    parameters={"output_dir": output_dir, "report": report, "settings": settings},
+                )
+            )
         with _progress_bar(len(futures), enabled=progress) as advance:
             for future in as_completed(futures):
                 future.result()  # re-raises the first failure: the flow fails, no half file

@@ -9,8 +9,8 @@ from prefect import flow
 
 from flows.tasks import (
     compute_report,
-    load_benchmarks,
     locate_drop,
+    read_benchmarks,
     read_extracts,
     validate_extracts,
     write_outputs,
@@ -46,6 +46,6 @@ def nightly(
     drop_path, drop_date = locate_drop(input_dir, as_of)
     drop = read_extracts(drop_path, drop_date)
     validation = validate_extracts(drop, as_of, settings)
-    report = compute_report(validation, as_of, settings)
-    benchmarks = load_benchmarks(settings)
-    return write_outputs(output_dir, report, validation, drop, settings, benchmarks)
+    benchmarks = read_benchmarks(settings)
+    report = compute_report(validation, drop, as_of, settings, benchmarks)
+    return write_outputs(output_dir, report, settings)

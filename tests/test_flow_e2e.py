@@ -179,24 +179,22 @@ def test_interrupted_backfill_leaves_previous_outputs_and_can_be_rerun(
     snapshot = {p: p.read_bytes() for p in tmp_path.rglob("*.csv")}
     assert good["metrics.csv"] in snapshot
 
-    import flows.tasks
-
-    real_publish = flows.tasks.publish_report
+    from workforce.report_files import write_report as real_publish
     calls = {"n": 0}
 
-    def crash_on_third(*args: object, **kwargs: object) -> object:
+    def crash_on_third(output_dir: Path, report: Any, settings: Any) -> dict[str, Path]:
         calls["n"] += 1
         if calls["n"] == 3:
             raise RuntimeError("killed mid-way")
-        return real_publish(*args, **kwargs)  # type: ignore[arg-type]
+        return real_publish(output_dir, report, settings)
 
-    monkeypatch.setattr(flows.tasks, "publish_report", crash_on_third)
+    monkeypatch.setattr("flows.tasks.write_report", crash_on_third)
     with pytest.raises(RuntimeError, match="killed mid-way"):
         backfill(**arguments)
     assert {p: p.read_bytes() for p in tmp_path.rglob("*.csv")} == snapshot
     assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
 
-    monkeypatch.setattr(flows.tasks, "publish_report", real_publish)
+    monkeypatch.setattr("flows.tasks.write_report", real_publish)
     rerun = backfill(**arguments)
     assert rerun["metrics.csv"].read_bytes() == snapshot[good["metrics.csv"]]
 

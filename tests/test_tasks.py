@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from flows.tasks import load_benchmarks, locate_drop, summaries_frame, validate_extracts
+from flows.tasks import locate_drop, read_benchmarks, validate_extracts
 from tests.locations import SAMPLE_DROP, SAMPLE_INCOMING
 from workforce.extract_io import read_drop
 from workforce.settings import BenchmarkSettings, load_settings
@@ -18,7 +18,7 @@ def test_locate_drop_picks_the_newest_drop_on_or_before_the_date() -> None:
 
 
 def test_no_benchmark_file_configured_means_no_comparison_and_no_warning() -> None:
-    benchmarks = load_benchmarks.fn(load_settings())
+    benchmarks = read_benchmarks.fn(load_settings())
     assert benchmarks.indicators is None
     assert benchmarks.findings.height == 0
 
@@ -29,22 +29,15 @@ def test_unreadable_benchmark_file_becomes_a_warning(tmp_path: Path) -> None:
     settings = load_settings().model_copy(
         update={"benchmarks": BenchmarkSettings(dfe_indicator_file=broken)}
     )
-    benchmarks = load_benchmarks.fn(settings)
+    benchmarks = read_benchmarks.fn(settings)
     assert benchmarks.indicators is None
     assert benchmarks.findings["rule"].to_list() == ["benchmark_file"]
 
 
-def test_validation_summary_frame_counts_rows_per_extract() -> None:
+def test_validation_counts_rows_read_per_extract() -> None:
     as_of = dt.date(2026, 11, 20)
     validation = validate_extracts.fn(read_drop(SAMPLE_DROP, as_of), as_of, load_settings())
-    summaries = summaries_frame(validation)
-    assert summaries["extract"].to_list() == [
-        "staff",
-        "agency",
-        "caseloads",
-        "establishment",
-        "absence",
-    ]
+    rows_read = validation.rows_read
+    assert list(rows_read) == ["staff", "agency", "caseloads", "establishment", "absence"]
     staff_rows = len((SAMPLE_DROP / "staff.csv").read_text().splitlines()) - 1
-    assert summaries.filter(extract="staff")["rows_read"].item() == staff_rows
-    assert summaries["rows_quarantined"].sum() == 0
+    assert rows_read["staff"] == staff_rows

@@ -1,20 +1,26 @@
-"""Everything one as-of date's outputs need, computed from clean extracts.
+"""Everything one as-of date's outputs show, computed from clean extracts, and the series
+a backfill computes.
 
-Grain of ``RunReport.metrics``: one row per (scope, scope value, metric) on the as-of
-date; ``trend``: the same for every trend date (month-ends, a year earlier, the date).
+Grains of ``RunReport``: ``metrics`` one row per (scope, scope value, metric) on the as-of
+date; ``trend`` the same for every trend date (month-ends, a year earlier, the date);
+``findings`` one row per finding of the run (validation, uncounted allocations, the drop
+and the benchmark file; ``REPORT_FINDINGS_SCHEMA``); ``extract_summaries`` one row per
+extract supplied.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import polars as pl
 
 from transforms.backfill import SERIES_ROWS_PER_CHUNK, date_chunks, rows_per_date_bound
 from transforms.calendar import trend_dates
+from transforms.findings import combine_findings, stale_drop_finding
 from transforms.metrics import (
+    METRIC_FRAME_SCHEMA,
     MetricParams,
     caseload_by_worker,
     compute_metrics,
@@ -22,19 +28,31 @@ from transforms.metrics import (
     uncounted_allocations,
     vacancy_by_cell,
 )
-from transforms.schema import Extracts
+from transforms.schema import EXTRACT_NAMES, ExtractName, Extracts
+from transforms.scopes import SCOPE, TRUST
 from transforms.targets import apply_targets
+
+EXTRACT_SUMMARY_SCHEMA: dict[str, pl.DataType] = {
+    "extract": pl.String(),
+    "rows_read": pl.Int64(),
+    "rows_quarantined": pl.Int64(),
+    "warnings": pl.Int64(),
+}
 
 
 @dataclass(frozen=True)
 class RunReport:
     as_of: dt.date
+    extract_date: dt.date | None  # the drop's date, when known
+    supplied: frozenset[ExtractName]
     metrics: pl.DataFrame  # metrics.csv rows for as_of, with target and status
     trend: pl.DataFrame  # the same columns for every trend date
     caseload_by_worker: pl.DataFrame | None
     vacancy_by_cell: pl.DataFrame | None
     leaving_reasons: pl.DataFrame
-    allocation_findings: pl.DataFrame  # warnings: allocations that could not be counted
+    findings: pl.DataFrame  # every finding of the run, sorted (REPORT_FINDINGS_SCHEMA)
+    extract_summaries: pl.DataFrame  # EXTRACT_SUMMARY_SCHEMA, counted from ``findings``
+    benchmarks: pl.DataFrame | None  # the DfE indicator file as read, when available
 
 
 def metrics_with_targets(
@@ -47,20 +65,70 @@ def metrics_with_targets(
     return apply_targets(compute_metrics(extracts, as_of_dates, params), targets)
 
 
+def run_findings(
+    extract_date: dt.date | None, as_of: dt.date, findings: Iterable[pl.DataFrame]
+) -> pl.DataFrame:
+    """Every finding of a run in one report: ``findings`` and, when the drop is older
+    than the as-of date, a warning saying so."""
+    return combine_findings([stale_drop_finding(extract_date, as_of), *findings])
+
+
+def extract_summaries(rows_read: Mapping[str, int], findings: pl.DataFrame) -> pl.DataFrame:
+    """Per extract supplied (in the contract's order): rows read, rows quarantined (rows
+    with an error finding) and warnings, counted from the run's findings, so the workbook's
+    figures and ``data_quality.csv`` always agree."""
+    counts = (
+        findings.filter(pl.col("extract").is_not_null())
+        .group_by("extract")
+        .agg(
+            pl.col("row")
+            .filter((pl.col("severity") == "error") & pl.col("row").is_not_null())
+            .n_unique()
+            .cast(pl.Int64)
+            .alias("rows_quarantined"),
+            (pl.col("severity") == "warning").sum().cast(pl.Int64).alias("warnings"),
+        )
+    )
+    order = [name for name in EXTRACT_NAMES if name in rows_read]
+    read = pl.DataFrame(
+        {"extract": order, "rows_read": [rows_read[name] for name in order]},
+        schema={"extract": pl.String(), "rows_read": pl.Int64()},
+    )
+    return (
+        read.join(counts, on="extract", how="left", maintain_order="left")
+        .with_columns(pl.col("rows_quarantined", "warnings").fill_null(0))
+        .select(list(EXTRACT_SUMMARY_SCHEMA))
+    )
+
+
 def build_report(
     extracts: Extracts,
     as_of: dt.date,
     params: MetricParams,
     targets: pl.DataFrame,
-    trend: pl.DataFrame | None = None,
+    *,
+    extract_date: dt.date | None,
+    rows_read: Mapping[str, int],
+    findings: Iterable[pl.DataFrame],
+    benchmarks: pl.DataFrame | None,
+    series: pl.DataFrame | None = None,
 ) -> RunReport:
-    """The as-of date's report. ``trend`` may be passed in when a backfill has already
-    computed the trend dates in its own pass; otherwise it is computed here."""
-    if trend is None:
+    """The as-of date's report. ``findings``: those found before the metrics (validation,
+    the benchmark file); the drop's age and the allocations that cannot be counted on the
+    date are added here. ``series`` may hold a backfill's metrics for the trend dates
+    already (``series_with_trends``); otherwise they are computed here."""
+    if series is None:
         trend = metrics_with_targets(extracts, trend_dates(as_of), params, targets)
+    else:
+        trend = trend_rows(series, as_of)
     supplied = extracts.supplied()
+    all_findings = run_findings(
+        extract_date, as_of, [*findings, uncounted_allocations(extracts, as_of)]
+    )
     return RunReport(
         as_of=as_of,
+        extract_date=extract_date,
+        supplied=supplied,
         metrics=trend.filter(pl.col("as_of") == as_of),
         trend=trend,
         caseload_by_worker=(
@@ -68,8 +136,21 @@ def build_report(
         ),
         vacancy_by_cell=(vacancy_by_cell(extracts, as_of) if "establishment" in supplied else None),
         leaving_reasons=leaving_reasons(extracts, as_of),
-        allocation_findings=uncounted_allocations(extracts, as_of),
+        findings=all_findings,
+        extract_summaries=extract_summaries(rows_read, all_findings),
+        benchmarks=benchmarks,
     )
+
+
+def series_with_trends(
+    extracts: Extracts,
+    dates: list[dt.date],
+    params: MetricParams,
+    targets: pl.DataFrame,
+) -> pl.DataFrame:
+    """The metrics of ``dates`` and of every trend date their reports show, in one pass."""
+    needed = sorted({day for as_of in dates for day in trend_dates(as_of)})
+    return metrics_with_targets(extracts, needed, params, targets)
 
 
 def series_in_chunks(
@@ -85,6 +166,28 @@ def series_in_chunks(
         yield metrics_with_targets(extracts, chunk, params, targets)
 
 
+SERIES_SCHEMA: dict[str, pl.DataType] = METRIC_FRAME_SCHEMA | {
+    "target": pl.Float64(),
+    "tolerance": pl.Float64(),
+    "status": pl.String(),
+}
+
+
+def concat_series(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """Metrics-with-targets frames as one (no parts: no rows, same columns)."""
+    return pl.concat(parts) if parts else pl.DataFrame(schema=SERIES_SCHEMA)
+
+
 def trust_rows(series: pl.DataFrame) -> pl.DataFrame:
     """The Trust-wide rows: all the trend workbook shows."""
-    return series.filter(pl.col("scope") == "trust")
+    return series.filter(pl.col(SCOPE) == TRUST)
+
+
+def rows_on(series: pl.DataFrame, dates: Iterable[dt.date]) -> pl.DataFrame:
+    """The rows of ``series`` dated on one of ``dates``."""
+    return series.filter(pl.col("as_of").is_in(list(dates)))
+
+
+def trend_rows(series: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+    """The rows of ``series`` a report for ``as_of`` shows as its trend."""
+    return rows_on(series, trend_dates(as_of))

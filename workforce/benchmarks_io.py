@@ -9,10 +9,14 @@ indicator column becomes Float64, with the DfE's suppression and not-applicable 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import polars as pl
 
+from transforms.findings import benchmark_file_finding
+from transforms.schema import empty_findings
 from workforce.errors import RunFailure
+from workforce.settings import Settings
 
 SUPPRESSION_SYMBOLS: tuple[str, ...] = ("z", "x", "c", "u", "", ":", "..", "low", "k")
 
@@ -68,3 +72,20 @@ def _indicator_value(column: pl.Expr) -> pl.Expr:
     is_symbol = text.str.to_lowercase().is_in(SUPPRESSION_SYMBOLS) | text.is_null()
     number = text.cast(pl.Float64, strict=False)
     return pl.when(is_symbol | ~number.is_finite()).then(None).otherwise(number)
+
+
+class Benchmarks(NamedTuple):
+    indicators: pl.DataFrame | None  # the DfE file as read, None when not available
+    findings: pl.DataFrame  # a warning when a configured file could not be read
+
+
+def load_benchmarks(settings: Settings) -> Benchmarks:
+    """The configured DfE indicator file. A missing or unreadable file does not stop the
+    nightly run (its own figures are still right): it becomes a warning instead."""
+    path = settings.benchmarks.dfe_indicator_file
+    if path is None:
+        return Benchmarks(None, empty_findings())
+    try:
+        return Benchmarks(read_dfe_indicators(path), empty_findings())
+    except RunFailure as error:
+        return Benchmarks(None, benchmark_file_finding(str(error)))

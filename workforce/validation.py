@@ -57,6 +57,11 @@ class ValidationResult:
     findings: pl.DataFrame  # FINDINGS_SCHEMA, sorted with sort_findings
     summaries: tuple[ExtractSummary, ...]
 
+    @property
+    def rows_read(self) -> dict[str, int]:
+        """Data rows read, per extract supplied."""
+        return {summary.extract: summary.rows_read for summary in self.summaries}
+
 
 class QuarantineLimitExceeded(RunFailure):
     """Too many rows of an extract were quarantined. Carries the full result so the

@@ -24,6 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from transforms import calendar
 from transforms.benchmarks import BENCHMARK_METRICS, benchmark_table, latest_comparators
 from transforms.definitions import METRICS, METRICS_BY_NAME, MetricDefinition
+from transforms.report import RunReport
 from transforms.schema import ROLE_NAMES, ExtractName
 from workforce.excel_cells import (
     CHANGE_FORMATS,
@@ -131,6 +132,26 @@ class WorkbookInputs:
     findings: pl.DataFrame
     extract_summaries: pl.DataFrame
     benchmarks: pl.DataFrame | None
+
+    @classmethod
+    def from_report(
+        cls, report: RunReport, settings: Settings, generated_at: datetime
+    ) -> WorkbookInputs:
+        return cls(
+            as_of=report.as_of,
+            extract_date=report.extract_date,
+            generated_at=generated_at,
+            settings=settings,
+            supplied=report.supplied,
+            metrics=report.metrics,
+            trend=report.trend,
+            caseload_by_worker=report.caseload_by_worker,
+            vacancy_by_cell=report.vacancy_by_cell,
+            leaving_reasons=report.leaving_reasons,
+            findings=report.findings,
+            extract_summaries=report.extract_summaries,
+            benchmarks=report.benchmarks,
+        )
 
 
 def build_workbook(inputs: WorkbookInputs) -> openpyxl.Workbook:
