@@ -191,3 +191,33 @@ def rows_on(series: pl.DataFrame, dates: Iterable[dt.date]) -> pl.DataFrame:
 def trend_rows(series: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
     """The rows of ``series`` a report for ``as_of`` shows as its trend."""
     return rows_on(series, trend_dates(as_of))
+
+
+def data_quality_verdict(extract_summaries: pl.DataFrame, findings: pl.DataFrame) -> str:
+    """One line on the run's data quality: rows read, quarantined and warnings across the
+    extracts (``extract_summaries``), and findings about the whole drop."""
+    totals = extract_summaries.select(
+        pl.col("rows_read").sum().alias("read"),
+        pl.col("rows_quarantined").sum().alias("quarantined"),
+        pl.col("warnings").sum().alias("warnings"),
+    ).row(0, named=True)
+    read = int(totals["read"] or 0)
+    quarantined = int(totals["quarantined"] or 0)
+    warnings = int(totals["warnings"] or 0)
+    drop_findings = findings.filter(pl.col("extract").is_null()).height
+    extracts = extract_summaries.height
+    if quarantined == 0 and warnings == 0 and drop_findings == 0:
+        return f"Good: {read:,} rows read from {extracts} extracts; none quarantined, no warnings."
+    share = f" ({quarantined / read:.1%})" if read else ""
+    parts = [
+        f"{quarantined:,} of {read:,} rows quarantined{share}",
+        plural(warnings, "warning"),
+    ]
+    if drop_findings:
+        parts.append(f"{plural(drop_findings, 'finding')} about the whole drop")
+    return "Check: " + ", ".join(parts) + ". See the Data quality sheet."
+
+
+def plural(count: int, noun: str) -> str:
+    """``count`` and ``noun``, with an s unless the count is 1 ("1 warning", "3 warnings")."""
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")

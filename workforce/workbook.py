@@ -24,7 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from transforms import calendar
 from transforms.benchmarks import BENCHMARK_METRICS, benchmark_table, latest_comparators
 from transforms.definitions import METRICS, METRICS_BY_NAME, MetricDefinition
-from transforms.report import RunReport
+from transforms.report import RunReport, data_quality_verdict
 from transforms.schema import ROLE_NAMES, ExtractName
 from workforce.excel_cells import (
     CHANGE_FORMATS,
@@ -434,7 +434,7 @@ def _summary_sheet(sheet: Worksheet, context: _Context) -> None:
         ("As-of date", inputs.as_of, DATE),
         ("Extract date", inputs.extract_date or "unknown", DATE),
         ("Generated at", _naive(inputs.generated_at), DATETIME),
-        ("Data quality", data_quality_verdict(inputs), None),
+        ("Data quality", data_quality_verdict(inputs.extract_summaries, inputs.findings), None),
     ]
     for offset, (label, value, number_format) in enumerate(rows):
         put(sheet.cell(row=3 + offset, column=1), label, literal=False)
@@ -476,35 +476,6 @@ def _summary_sheet(sheet: Worksheet, context: _Context) -> None:
     freeze_below(sheet, area)
     context.registry.fix_width(sheet, "A", 30)
     context.registry.fix_width(sheet, "B", 20)
-
-
-def data_quality_verdict(inputs: WorkbookInputs) -> str:
-    """One line: rows read, quarantined and warnings across the extracts."""
-    summaries = inputs.extract_summaries
-    totals = summaries.select(
-        pl.col("rows_read").sum().alias("read"),
-        pl.col("rows_quarantined").sum().alias("quarantined"),
-        pl.col("warnings").sum().alias("warnings"),
-    ).row(0, named=True)
-    read = int(totals["read"] or 0)
-    quarantined = int(totals["quarantined"] or 0)
-    warnings = int(totals["warnings"] or 0)
-    drop_findings = inputs.findings.filter(pl.col("extract").is_null()).height
-    extracts = summaries.height
-    if quarantined == 0 and warnings == 0 and drop_findings == 0:
-        return f"Good: {read:,} rows read from {extracts} extracts; none quarantined, no warnings."
-    share = f" ({quarantined / read:.1%})" if read else ""
-    parts = [
-        f"{quarantined:,} of {read:,} rows quarantined{share}",
-        _plural(warnings, "warning"),
-    ]
-    if drop_findings:
-        parts.append(f"{_plural(drop_findings, 'finding')} about the whole drop")
-    return "Check: " + ", ".join(parts) + ". See the Data quality sheet."
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}" + ("" if count == 1 else "s")
 
 
 def stale_extract_warning(as_of: date, extract_date: date | None) -> str | None:
@@ -1001,7 +972,7 @@ def _benchmarks_sheet(sheet: Worksheet, context: _Context) -> None:
 
 def _data_quality_sheet(sheet: Worksheet, context: _Context) -> None:
     inputs = context.inputs
-    row = title_rows(sheet, "Data quality", data_quality_verdict(inputs))
+    row = title_rows(sheet, "Data quality", data_quality_verdict(inputs.extract_summaries, inputs.findings))
     summaries = inputs.extract_summaries.with_columns(
         share=pl.col("rows_quarantined") / pl.col("rows_read").replace(0, None)
     )
