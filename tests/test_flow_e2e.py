@@ -180,6 +180,7 @@ def test_interrupted_backfill_leaves_previous_outputs_and_can_be_rerun(
     assert good["metrics.csv"] in snapshot
 
     from workforce.report_files import write_report as real_publish
+
     calls = {"n": 0}
 
     def crash_on_third(output_dir: Path, report: Any, settings: Any) -> dict[str, Path]:

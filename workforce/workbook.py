@@ -972,7 +972,9 @@ def _benchmarks_sheet(sheet: Worksheet, context: _Context) -> None:
 
 def _data_quality_sheet(sheet: Worksheet, context: _Context) -> None:
     inputs = context.inputs
-    row = title_rows(sheet, "Data quality", data_quality_verdict(inputs.extract_summaries, inputs.findings))
+    row = title_rows(
+        sheet, "Data quality", data_quality_verdict(inputs.extract_summaries, inputs.findings)
+    )
     summaries = inputs.extract_summaries.with_columns(
         share=pl.col("rows_quarantined") / pl.col("rows_read").replace(0, None)
     )
