@@ -13,6 +13,18 @@ from workforce.runtime import configure_prefect_env
 configure_prefect_env(log_level="WARNING")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that run flows in this process go last. Prefect's background workers (its
+    embedded server, log and event workers) stay alive for the rest of the session and
+    use the ``random`` module; a Hypothesis test running after them sees the global random
+    state change while it draws and fails as flaky."""
+    uses_prefect = [
+        item for item in items if "prefect_harness" in getattr(item, "fixturenames", ())
+    ]
+    others = [item for item in items if item not in uses_prefect]
+    items[:] = others + uses_prefect
+
+
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
     """A temporary Prefect server and database for the whole session (starting one per

@@ -14,11 +14,9 @@ from hypothesis import strategies as st
 from transforms.backfill import backfill_dates, date_chunks, rows_per_date_bound
 from transforms.report import metrics_with_targets, series_in_chunks, trust_rows
 from transforms.targets import targets_frame
-from workforce.excel_cells import fit_columns
 from workforce.extract_io import read_drop
 from workforce.outputs import MetricsCsvWriter, write_metrics_csv, write_metrics_csv_parts
 from workforce.settings import load_settings
-from workforce.trend_workbook import build_trend_workbook
 from workforce.validation import ValidationResult, validate_drop
 
 SAMPLE_DROP = Path(__file__).resolve().parents[1] / "sample_data" / "incoming" / "2026-11-20"
@@ -97,24 +95,3 @@ def test_writer_with_no_parts_writes_the_header(tmp_path: Path) -> None:
     assert (tmp_path / "m.csv").read_text() == (
         "as_of,scope,scope_value,metric,value,numerator,denominator,target,tolerance,status\n"
     )
-
-
-def test_trend_workbook_widths_equal_fit_columns(sample: ValidationResult) -> None:
-    settings_ = load_settings(None)
-    dates = backfill_dates(D(2025, 1, 1), D(2025, 2, 15), "day")
-    series = metrics_with_targets(
-        sample.extracts, dates, settings_.metric_params(), targets_frame(settings_.targets)
-    )
-    workbook = build_trend_workbook(trust_rows(series), settings_, dates[0], dates[-1])
-
-    def widths() -> dict[str, dict[str, float | None]]:
-        return {
-            sheet.title: {k: v.width for k, v in sheet.column_dimensions.items()}
-            for sheet in workbook.worksheets
-        }
-
-    from_frames = widths()
-    for sheet in workbook.worksheets:
-        fit_columns(sheet)  # the helper that reads every cell back
-    assert from_frames == widths()
-    assert len(from_frames["Trend"]) > 8

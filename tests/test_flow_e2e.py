@@ -78,7 +78,8 @@ def test_nightly_workbook_reads_back_with_all_sheets(nightly_outputs: dict[str, 
     assert any("Bradford Children and Families Trust" in t for t in texts)
     metrics_sheet = book["Metrics"]
     metrics_csv = pl.read_csv(nightly_outputs["metrics.csv"])
-    assert metrics_sheet.max_row == metrics_csv.height + 1
+    (table,) = metrics_sheet.tables.values()
+    assert len(metrics_sheet[table.ref]) == metrics_csv.height + 1  # header + every row
     assert len(book["Agency"]._charts) >= 1  # type: ignore[attr-defined]  # openpyxl keeps charts here
 
 
@@ -161,8 +162,9 @@ def test_backfill_equals_nightly_runs_and_reruns_byte_identical(tmp_path: Path) 
     )
     assert again["metrics.csv"].read_bytes() == first_bytes
     trend = openpyxl.load_workbook(next(p for k, p in again.items() if k.endswith(".xlsx")))
-    assert trend.sheetnames == ["Trend"]
-    assert trend["Trend"].max_row >= len(dates) + 1  # a row per backfilled date
+    assert trend.sheetnames[0] == "Agency"
+    (table,) = trend["Agency"].tables.values()
+    assert len(trend["Agency"][table.ref]) == len(dates) + 1  # a row per backfilled date
 
 
 def test_interrupted_backfill_leaves_previous_outputs_and_can_be_rerun(

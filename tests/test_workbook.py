@@ -3,35 +3,32 @@ RAG status, not-supplied handling, text safety, print setup and a LibreOffice re
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import subprocess
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
 import polars as pl
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from openpyxl.chart import BarChart, LineChart
+from openpyxl.utils import range_boundaries
 from openpyxl.worksheet.worksheet import Worksheet
 
 from transforms import calendar
 from transforms.definitions import METRICS, METRICS_BY_NAME, metrics_available
-from transforms.schema import FINDINGS_SCHEMA, ExtractName
+from transforms.report import RunReport, extract_summaries
+from transforms.schema import ExtractName, findings_report
 from workforce.benchmarks_io import parse_dfe_indicators
-from workforce.excel_cells import clean_text, escape_header_footer, unique_headers
-from workforce.settings import load_settings
-from workforce.workbook import (
-    SHEET_NAMES,
-    WorkbookInputs,
-    build_workbook,
-    caseload_bands,
-    change_direction,
-    save_workbook,
-)
+from workforce.settings import Settings, load_settings
+from workforce.workbook import SHEET_NAMES, build_workbook, save_workbook
+from workforce.workbook.cells import clean_text, escape_header_footer
+from workforce.workbook.layout import CAPTION_ROW, HEADER_ROW
+from workforce.workbook.tables import unique_headers
 
 AS_OF = date(2025, 3, 31)
 INJECTION_TEAM = '=HYPERLINK("http://x","y")'
@@ -146,20 +143,23 @@ def dfe_frame() -> pl.DataFrame:
     return parse_dfe_indicators(raw)
 
 
-def make_inputs(
+def sample_settings() -> Settings:
+    defaults = load_settings()
+    trust = defaults.trust.model_copy(
+        update={
+            "name": "Bradford Children & Families Trust",
+            "statistical_neighbours": ("354", "353"),
+        }
+    )
+    return defaults.model_copy(update={"trust": trust})
+
+
+def make_report(
     *,
     supplied: frozenset[ExtractName] = ALL_EXTRACTS,
     benchmarks: pl.DataFrame | None = None,
     extract_date: date | None = AS_OF,
-) -> WorkbookInputs:
-    settings = load_settings().model_copy(
-        update={
-            "trust": load_settings().trust.model_copy(
-                update={"name": "Bradford Children & Families Trust",
-                        "statistical_neighbours": ("354", "353")}
-            )
-        }
-    )  # fmt: skip
+) -> RunReport:
     dates = calendar.trend_dates(AS_OF)
     trend = pl.concat(
         [metric_rows(day, supplied, len(dates) - 1 - i) for i, day in enumerate(dates)]
@@ -198,32 +198,30 @@ def make_inputs(
             "leavers_fte": [2.5, 1.0, 2.0],
         }
     )
-    findings = pl.DataFrame(
-        {
-            "extract": ["staff", "staff", "agency", None],
-            "row": [7, 12, 3, None],
-            "column": ["fte", "team", "weekly_cost", None],
-            "rule": ["fte_range", "required", "weekly_cost_missing", "stale_drop"],
-            "severity": ["error", "error", "warning", "warning"],
-            "value": ["1.5", "=1+1\x07", "", None],
-            "message": ["FTE must be above 0 and at most 1\x00", "team is required",
-                        "weekly cost is empty", "the drop is older than the as-of date"],
-        },
-        schema=FINDINGS_SCHEMA,
+    findings = findings_report(
+        pl.DataFrame(
+            {
+                "extract": ["staff", "staff", "agency", None, "staff"],
+                "row": [7, 12, 3, None, 40],
+                "column": ["fte", "team", "weekly_cost", None, "leaving_reason"],
+                "rule": ["fte_range", "required", "weekly_cost_missing", "stale_drop",
+                         "leaving_reason_missing"],
+                "severity": ["error", "error", "warning", "warning", "warning"],
+                "value": ["1.5", "=1+1\x07\uffff", "", None, None],
+                "message": ["FTE must be above 0 and at most 1\x00", "team is required",
+                            "weekly cost is empty", "the drop is older than the as-of date",
+                            "leaving reason is empty"],
+                "record_key": ["employee E7", "employee E12", "assignment A3", None,
+                               "employee E40"],
+                "current": [True, True, True, True, False],
+            }
+        )
     )  # fmt: skip
-    summaries = pl.DataFrame(
-        {
-            "extract": ["staff", "agency", "caseloads", "establishment", "absence"],
-            "rows_read": [120, 40, 300, 20, 50],
-            "rows_quarantined": [2, 0, 0, 0, 0],
-            "warnings": [0, 1, 0, 0, 0],
-        }
-    ).filter(pl.col("extract").is_in(list(supplied)))
-    return WorkbookInputs(
+    rows_read = {"staff": 120, "agency": 40, "caseloads": 300, "establishment": 20, "absence": 50}
+    teams = [PLAIN_TEAM, *TRICKY_TEAMS]
+    return RunReport(
         as_of=AS_OF,
         extract_date=extract_date,
-        generated_at=datetime(2025, 4, 1, 2, 30, 0),
-        settings=settings,
         supplied=supplied,
         metrics=metrics,
         trend=trend,
@@ -231,15 +229,28 @@ def make_inputs(
         vacancy_by_cell=cells if "establishment" in supplied else None,
         leaving_reasons=reasons,
         findings=findings,
-        extract_summaries=summaries,
+        extract_summaries=extract_summaries(
+            {name: rows for name, rows in rows_read.items() if name in supplied}, findings
+        ),
         benchmarks=benchmarks,
+        team_areas=pl.DataFrame({"team": teams, "service_area": [SERVICE_AREA] * len(teams)}),
     )
+
+
+GENERATED = datetime(2025, 4, 1, 2, 30, 0)
+
+
+def save(report: RunReport, path: Path) -> openpyxl.Workbook:
+    save_workbook(build_workbook(report, sample_settings(), GENERATED), path)
+    return openpyxl.load_workbook(path)
 
 
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("workbook") / "workforce_stability_2025-03-31.xlsx"
-    save_workbook(build_workbook(make_inputs(benchmarks=dfe_frame())), path)
+    save_workbook(
+        build_workbook(make_report(benchmarks=dfe_frame()), sample_settings(), GENERATED), path
+    )
     return path
 
 
@@ -251,6 +262,10 @@ def book(saved: Path) -> openpyxl.Workbook:
 def _cells(sheet: Worksheet) -> Iterator[openpyxl.cell.cell.Cell]:
     for row in sheet.iter_rows():
         yield from row  # type: ignore[misc]
+
+
+def _text(sheet: Worksheet) -> str:
+    return " ".join(str(c.value) for c in _cells(sheet) if c.value is not None)
 
 
 def _table_frame(sheet: Worksheet, name: str) -> pl.DataFrame:
@@ -267,121 +282,383 @@ def _table_cells(sheet: Worksheet, name: str) -> dict[str, list[openpyxl.cell.ce
     return {str(h.value): [row[i] for row in rows[1:]] for i, h in enumerate(rows[0])}
 
 
+def _charts(sheet: Worksheet) -> list[object]:
+    return list(getattr(sheet, "_charts"))  # noqa: B009 (openpyxl keeps charts private)
+
+
+# -- structure ------------------------------------------------------------------------------
+
+
 def test_sheets_in_order(book: openpyxl.Workbook) -> None:
     assert book.sheetnames == list(SHEET_NAMES)
+    assert book.sheetnames[:3] == ["Summary", "Teams", "Agency"]
 
 
-def test_every_table_is_valid_and_frozen(book: openpyxl.Workbook) -> None:
+def test_every_table_is_valid_with_its_own_columns(book: openpyxl.Workbook) -> None:
     names: list[str] = []
     for sheet in book.worksheets:
+        spans: list[tuple[int, int]] = []
         for table in sheet.tables.values():
             names.append(table.displayName.lower())
             assert re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", table.displayName)
             assert table.tableStyleInfo is not None
-            assert table.tableStyleInfo.name
             header = next(iter(sheet[table.ref]))
             headers = [cell.value for cell in header]
             assert all(isinstance(h, str) and h for h in headers)
             assert len({str(h).lower() for h in headers}) == len(headers)
-        if sheet.tables:
-            first = min((next(iter(sheet[t.ref]))[0].row for t in sheet.tables.values()), default=0)
-            assert sheet.freeze_panes == f"A{first + 1}", sheet.title
+            spans.append((header[0].column, header[-1].column))
+            if sheet.title != "Summary":  # every block's header on one row
+                assert header[0].row == HEADER_ROW, (sheet.title, table.displayName)
+        # no column is shared by two tables (so no table's text sets another's widths)
+        spans.sort()
+        for (_, last), (first, _) in itertools.pairwise(spans):
+            assert first > last, sheet.title
     assert len(names) == len(set(names))
-    assert "summaryheadlines" in names
-    assert "metrics" in names
+    assert {"summaryheadlines", "teams", "metrics", "findings"} <= set(names)
 
 
-def test_metrics_table_covers_every_metric_row(book: openpyxl.Workbook) -> None:
-    inputs = make_inputs()
-    sheet = book["Metrics"]
-    table = sheet.tables["Metrics"]
-    assert table.ref == f"A1:J{inputs.metrics.height + 1}"
-    cells = _table_cells(sheet, "Metrics")
-    assert all(isinstance(c.value, datetime) and c.number_format == "yyyy-mm-dd"
-               for c in cells["as_of"])  # fmt: skip
-    by_metric = {
-        (s.value, m.value): v
-        for s, m, v in zip(cells["scope_value"], cells["metric"], cells["value"], strict=True)
-    }
-    expected = inputs.metrics.filter(pl.col("scope") == "trust")
-    for name, value in zip(expected["metric"], expected["value"], strict=True):
-        cell = by_metric[("all", name)]
-        assert cell.value == pytest.approx(value)
-        unit = METRICS_BY_NAME[name].unit
-        if unit == "percent":
-            assert cell.number_format == "0.0%"
-        elif unit == "fte":
-            assert cell.number_format == "0.0"
-        elif unit == "count":
-            assert cell.number_format == "0"
+def test_freeze_panes_hold_every_header(book: openpyxl.Workbook) -> None:
+    for sheet in book.worksheets[1:]:
+        assert sheet.freeze_panes is not None
+        assert sheet.freeze_panes.endswith(str(HEADER_ROW + 1)), sheet.title
+    assert book["Teams"].freeze_panes == f"C{HEADER_ROW + 1}"  # level and name columns too
+    assert book["Metrics"].freeze_panes == f"F{HEADER_ROW + 1}"
+
+
+def test_print_setup(book: openpyxl.Workbook) -> None:
+    for sheet in book.worksheets:
+        assert sheet.page_setup.orientation == "landscape"
+        assert sheet.page_setup.fitToWidth == 1
+        one_page = sheet.title == "Summary"
+        assert sheet.page_setup.fitToHeight == (1 if one_page else 0), sheet.title
+        assert sheet.sheet_properties.pageSetUpPr is not None
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.oddHeader is not None
+        header = str(sheet.oddHeader.center.text)
+        assert sheet.title in header
+        assert "2025-03-31" in header
+        assert sheet.oddHeader.left.text == "Bradford Children && Families Trust"
+        assert sheet.oddFooter is not None
+        assert "&P" in str(sheet.oddFooter.center.text)
+        assert sheet.print_area
+        if not one_page:  # long tables repeat their caption and header on every page
+            assert sheet.print_title_rows == f"${CAPTION_ROW}:${HEADER_ROW}"
+            # every table is inside a print range of its own
+            ranges = [
+                tuple(
+                    int(bound or 0)
+                    for bound in range_boundaries(part.split("!")[-1].replace("$", ""))
+                )
+                for part in str(sheet.print_area).split(",")
+            ]
+            for table in sheet.tables.values():
+                first_col, first_row, last_col, last_row = (
+                    int(bound or 0) for bound in range_boundaries(table.ref)
+                )
+                assert any(
+                    r[0] <= first_col
+                    and last_col <= r[2]
+                    and r[1] <= first_row
+                    and last_row <= r[3]
+                    for r in ranges
+                ), (sheet.title, table.displayName)
+
+
+def test_fonts_are_named(book: openpyxl.Workbook) -> None:
+    for sheet in book.worksheets:
+        for cell in _cells(sheet):
+            if cell.value is not None:
+                assert cell.font.name == "Calibri", f"{sheet.title}!{cell.coordinate}"
+
+
+def test_document_properties(book: openpyxl.Workbook) -> None:
+    properties = book.properties
+    assert "Bradford" in str(properties.title)
+    assert properties.subject == "As of 2025-03-31"
+    assert "workforce-stability" in str(properties.creator)
+
+
+# -- the Summary ------------------------------------------------------------------------------
+
+
+def test_summary_kpi_block(book: openpyxl.Workbook) -> None:
+    sheet = book["Summary"]
+    kpi = next(c for c in _cells(sheet) if c.value == "Agency rate (KPI 16)" and c.column == 1)
+    value = sheet.cell(row=kpi.row, column=2)
+    assert value.value == pytest.approx(_agency_rate_on(AS_OF, 0))
+    assert value.font.size >= 24  # the KPI in large type
+    assert value.number_format == "0.0%"
+    status = sheet.cell(row=kpi.row, column=4)
+    assert status.value == "Met"
+    assert status.fill.fgColor.rgb.endswith("C6EFCE")
+    assert "at most 30.0%" in str(sheet.cell(row=kpi.row, column=5).value)
+    change = sheet.cell(row=kpi.row + 1, column=2)
+    assert change.value == pytest.approx(-1.0)  # one point a month, in points
+    assert change.number_format == '+0.0" pts";"−"0.0" pts";"No change"'
+    assert sheet.cell(row=kpi.row + 1, column=3).value == "Improving"
 
 
 def test_summary_headlines(book: openpyxl.Workbook) -> None:
     sheet = book["Summary"]
     cells = _table_cells(sheet, "SummaryHeadlines")
-    labels = [c.value for c in cells["Metric"]]
+    labels = [c.value for c in cells["Measure"]]
     assert labels[:2] == ["Agency rate (KPI 16)", "Agency-to-permanent ratio"]
     assert len(labels) == 10
-    rate = cells["Value"][0]
-    expected = _agency_rate_on(AS_OF, 0)
-    assert rate.value == pytest.approx(expected)
-    assert rate.number_format == "0.0%"
+    assert cells["Value"][0].value == pytest.approx(_agency_rate_on(AS_OF, 0))
     assert cells["Target"][0].value == pytest.approx(0.30)
-    status = cells["Status"][0]
-    assert _status(expected, 0.30, 0.02) == "met"
-    assert status.value == "Met"
-    assert status.fill.fgColor.rgb.endswith("C6EFCE")
-    # one point a month down: lower is better, so improving on the month and the year
-    month_header = f"Change since {calendar.last_month_end(AS_OF).isoformat()}"
-    assert cells[month_header][0].value == pytest.approx(-0.01)
-    assert cells["Direction (month)"][0].value == "Improving"
-    assert cells["Direction (year)"][0].value == "Improving"
-    # latest DfE England and neighbours' average (16 and 10 -> 13%) for the agency rate
-    assert cells["England (latest DfE)"][0].value == pytest.approx(0.13)
-    assert cells["Statistical neighbours (latest DfE)"][0].value == pytest.approx(0.13)
-    assert cells["DfE year (30 Sept)"][0].value == 2025
-    # employed FTE has no comparator: a national total is not one
-    assert cells["England (latest DfE)"][2].value is None
-    text = [str(c.value) for c in _cells(sheet) if c.value is not None]
+    assert cells["Status"][0].value == "Met"
+    month = f"Change since {calendar.last_month_end(AS_OF):%d %b %Y}"
+    assert cells[month][0].value == pytest.approx(-1.0)  # points, not a share
+    assert cells["Direction"][0].value == "Improving"
+    assert cells["Direction over the year"][0].value == "Improving"
+    # the headline's FTE has its unit in the format; a ratio has none
+    assert cells["Value"][2].number_format == '0.0" FTE"'
+    # DfE England and the neighbours' average (16 and 10 -> 13%), the year named
+    assert cells["England (2025)"][0].value == pytest.approx(0.13)
+    assert cells["Statistical neighbours (2025)"][0].value == pytest.approx(0.13)
+    assert cells["England (2025)"][2].value is None  # a national total FTE is no comparator
+    text = _text(sheet)
     assert "Bradford Children & Families Trust" in text
-    assert any(t.startswith("Check: 2 of 530 rows quarantined") for t in text)
+    assert "Check: 2 of 530 rows quarantined" in text
+
+
+def test_summary_rate_changes_read_no_change_when_they_round_to_zero(
+    book: openpyxl.Workbook,
+) -> None:
+    cells = _table_cells(book["Summary"], "SummaryHeadlines")
+    for change in cells[f"Change since {calendar.last_month_end(AS_OF):%d %b %Y}"]:
+        if change.value == 0:
+            assert change.number_format.endswith('"No change"')
+    year = f"Change since {calendar.year_earlier(AS_OF):%d %b %Y}"
+    assert all(isinstance(c.value, float | int) or c.value is None for c in cells[year])
+
+
+def test_summary_what_changed_and_contents(book: openpyxl.Workbook) -> None:
+    sheet = book["Summary"]
+    heading = next(c for c in _cells(sheet) if c.value == "What changed")
+    lines = []
+    row = heading.row + 1
+    while str(sheet.cell(row=row, column=1).value or "").startswith("• "):
+        lines.append(str(sheet.cell(row=row, column=1).value))
+        row += 1
+    assert 3 <= len(lines) <= 6
+    assert lines[0] == (
+        "• Agency rate 26.0%: met against the target of 30.0% (down 1.0 pt since 28 Feb "
+        "2025; down 12.0 pts on a year earlier)."
+    )
+    assert any("miss the agency-rate target" in line or "misses" in line for line in lines)
+    links = {c.value: c.hyperlink for c in _cells(sheet) if c.hyperlink is not None}
+    assert set(links) == set(SHEET_NAMES) - {"Summary"}
+    for name, link in links.items():
+        assert link.location == f"'{name}'!A1"
 
 
 def test_summary_dates_are_date_cells(book: openpyxl.Workbook) -> None:
     sheet = book["Summary"]
-    values = {sheet.cell(row=r, column=1).value: sheet.cell(row=r, column=2) for r in range(3, 9)}
-    assert values["As-of date"].value == datetime(2025, 3, 31)
-    assert values["As-of date"].is_date
-    assert values["Generated at"].value == datetime(2025, 4, 1, 2, 30)
-    assert "Warning" not in values
+    assert sheet["A2"].value == "As of"
+    assert sheet["B2"].value == datetime(2025, 3, 31)
+    assert sheet["B2"].is_date
+    assert sheet["H2"].value == GENERATED
+    assert "Warning" not in _text(sheet)
 
 
 def test_stale_extract_warning_is_visible(tmp_path: Path) -> None:
-    path = tmp_path / "stale.xlsx"
-    save_workbook(build_workbook(make_inputs(extract_date=date(2025, 3, 20))), path)
-    sheet = openpyxl.load_workbook(path)["Summary"]
-    text = [str(c.value) for c in _cells(sheet) if c.value is not None]
-    assert any("2025-03-20" in t and "older than the as-of date" in t for t in text)
+    book = save(make_report(extract_date=date(2025, 3, 20)), tmp_path / "stale.xlsx")
+    text = _text(book["Summary"])
+    assert "2025-03-20" in text
+    assert "older than the as-of date" in text
+
+
+# -- theme sheets -------------------------------------------------------------------------
+
+
+def test_teams_heat_map(book: openpyxl.Workbook) -> None:
+    sheet = book["Teams"]
+    table = _table_frame(sheet, "Teams")
+    assert table["Level"].to_list()[:2] == ["Trust", "Service area"]
+    assert set(table["Level"].to_list()[2:]) == {"Team"}  # teams under their area
+    cells = _table_cells(sheet, "Teams")
+    team_rows = [c.row for c, level in zip(cells["Level"], table["Level"], strict=True)
+                 if level == "Team"]  # fmt: skip
+    scales = {
+        str(formatting.sqref): [rule.colorScale for rule in formatting.rules]
+        for formatting in sheet.conditional_formatting
+    }
+    assert scales
+    for ranges, rules in scales.items():
+        assert all(rule is not None for rule in rules)
+        rows = [int(re.sub(r"[A-Z]", "", part)) for r in ranges.split() for part in r.split(":")]
+        assert min(rows) >= min(team_rows)  # teams only
+        assert max(rows) <= max(team_rows)
+    # turnover: lower is better, so the lowest is green; stability the other way round
+    turnover = next(rules for rng, rules in scales.items() if rng.startswith("E"))
+    assert turnover[0].color[0].rgb.endswith("C6EFCE")
+    rate = cells["Agency rate (KPI 16)"]
+    status = cells["Agency rate status"]
+    for value_cell, status_cell in zip(rate, status, strict=True):
+        if status_cell.value in ("Met", "Within tolerance", "Missed"):
+            assert value_cell.fill.fgColor.rgb == status_cell.fill.fgColor.rgb
+    assert all(isinstance(c.value, float) or c.value is None for c in rate)
 
 
 def test_status_fills_always_with_words(book: openpyxl.Workbook) -> None:
     cells = _table_cells(book["Agency"], "AgencyByTeam")
-    teams = [c.value for c in cells["Team"]]
+    names = [c.value for c in cells["Trust, service area or team"]]
     fills = {"Met": "C6EFCE", "Within tolerance": "FFEB9C", "Missed": "FFC7CE"}
     seen = set()
-    for team, rate, status in zip(teams, cells["Agency rate (KPI 16)"], cells["Status"],
+    for name, rate, status in zip(names, cells["Agency rate (KPI 16)"], cells["Status"],
                                   strict=True):  # fmt: skip
-        if isinstance(team, str) and team in TEAM_AGENCY_RATES:
-            assert rate.value == pytest.approx(TEAM_AGENCY_RATES[team])
-            expected = _status(TEAM_AGENCY_RATES[team], 0.30, 0.02)
-            assert status.value == {"met": "Met", "within_tolerance": "Within tolerance",
-                                    "missed": "Missed"}[expected]  # fmt: skip
+        if isinstance(name, str) and name in TEAM_AGENCY_RATES:
+            assert rate.value == pytest.approx(TEAM_AGENCY_RATES[name])
         if isinstance(status.value, str) and status.value in fills:
             seen.add(status.value)
             assert status.fill.fgColor.rgb.endswith(fills[status.value])
         else:
             assert status.fill.fill_type is None
     assert seen == set(fills)
+
+
+def test_agency_trend_month_ends_then_as_of_with_glide_path(book: openpyxl.Workbook) -> None:
+    trend = _table_frame(book["Agency"], "AgencyTrend")
+    dates = [d.date() for d in trend["Date"].to_list()]
+    assert dates == [*calendar.month_ends(AS_OF, 24), AS_OF]
+    glide = dict(zip(dates, trend["Glide path"].to_list(), strict=True))
+    assert glide[date(2024, 3, 31)] == pytest.approx(0.48)
+    assert glide[date(2025, 3, 31)] == pytest.approx(0.30)
+    assert 0.30 < glide[date(2024, 9, 30)] < 0.48
+
+
+def test_charts_plot_the_columns_their_titles_name(book: openpyxl.Workbook) -> None:
+    def series_headers(sheet: Worksheet, chart: object) -> list[str]:
+        headers = []
+        for series in chart.series:  # type: ignore[attr-defined]
+            ref = series.tx.strRef.f.split("!")[1].replace("$", "")
+            headers.append(str(sheet[ref].value))
+        return headers
+
+    agency = book["Agency"]
+    (chart,) = _charts(agency)
+    assert isinstance(chart, LineChart)
+    assert series_headers(agency, chart) == ["Agency rate (KPI 16)", "Target", "Glide path"]
+    turnover = book["Turnover"]
+    charts = _charts(turnover)
+    assert [series_headers(turnover, c) for c in charts] == [
+        ["Turnover rate (FTE)"],
+        ["Stability index"],
+    ]  # fmt: skip — rates on their own axes
+    (bands,) = _charts(book["Caseloads"])
+    assert isinstance(bands, BarChart)
+    assert series_headers(book["Caseloads"], bands) == ["Case holders"]
+
+
+def test_caseloads_sheet(book: openpyxl.Workbook) -> None:
+    sheet = book["Caseloads"]
+    over = _table_frame(sheet, "CaseloadsOverThreshold")
+    assert over["Worker reference"].to_list() == ["E101", "A201"]
+    assert over["Children"].to_list() == [25, 21]
+    assert over["Worker"].to_list() == ["Employee", "Agency worker"]
+    assert over["Role"].to_list() == ["Social worker", "Social worker"]
+    bands = _table_frame(sheet, "CaseloadBands")
+    assert bands["Case holders"].sum() == 4  # the worker with no case is no case holder
+    counts = dict(zip(bands["Children allocated"], bands["Case holders"], strict=True))
+    assert counts["21–25"] == 2
+
+
+def test_not_supplied(tmp_path: Path) -> None:
+    supplied: frozenset[ExtractName] = frozenset(("staff", "agency"))
+    book = save(make_report(supplied=supplied), tmp_path / "partial.xlsx")
+    assert book.sheetnames == list(SHEET_NAMES)
+    for title in ("Caseloads", "Vacancies"):
+        assert "not supplied" in _text(book[title])
+        assert not book[title].tables
+    cells = _table_cells(book["Summary"], "SummaryHeadlines")
+    status = {m.value: s.value for m, s in zip(cells["Measure"], cells["Status"], strict=True)}
+    for name in ("vacancy_rate", "average_caseload", "absence_rate"):
+        assert status[METRICS_BY_NAME[name].label] == "Not supplied"
+    assert status["Agency rate (KPI 16)"] == "Met"
+    definitions = _table_frame(book["Definitions"], "Definitions")
+    in_run = dict(zip(definitions["Measure"], definitions["In this run"], strict=True))
+    assert in_run["Cases"] == "Not supplied"
+    assert in_run["Agency rate (KPI 16)"] == "Yes"
+    assert "dfe_indicator_file" in _text(book["Benchmarks"])
+    teams = _table_frame(book["Teams"], "Teams")
+    assert "Average caseload (per FTE)" not in teams.columns
+
+
+def test_benchmarks_sheet(book: openpyxl.Workbook) -> None:
+    sheet = book["Benchmarks"]
+    table = _table_frame(sheet, "Benchmarks")
+    agency = table.filter(pl.col("Indicator") == "Agency rate (KPI 16)")
+    assert agency["Area"].to_list() == [
+        "Bradford", "North", "Statistical neighbours (average of 2)", "England",
+    ]  # fmt: skip
+    assert agency["2025"].to_list() == pytest.approx([0.222, 0.08, 0.13, 0.13])
+    assert agency["Change on year before"][0] == pytest.approx(-9.6)  # points
+    # Bradford 22.2 ties with Elsewhere behind Another (5), Oldham (10), Rochdale (16)
+    assert agency["National rank at 30 Sept 2025 (1 = best)"][0] == 4
+    assert agency["Authorities ranked"][0] == 5
+    assert agency["Quartile band at 30 Sept 2025"][0] == "D"
+    assert agency[f"Trust on {AS_OF:%d %b %Y}"][0] == pytest.approx(_agency_rate_on(AS_OF, 0))
+    cells = _table_cells(sheet, "Benchmarks")
+    for cell in cells["Quartile band at 30 Sept 2025"]:
+        if cell.value == "D":
+            assert cell.fill.fgColor.rgb.endswith("FFC7CE")
+        elif cell.value == "A":
+            assert cell.fill.fgColor.rgb.endswith("C6EFCE")
+        else:
+            assert cell.fill.fill_type is None
+    assert all(c.number_format == "0.0%" for c in cells["2025"][:4])
+    text = _text(sheet)
+    assert "Rochdale (354)" in text  # neighbours named
+    assert "Oldham (353)" in text
+    assert "Department for Education, Children's social work workforce" in text
+    assert "/" not in text.split("Source:")[1].split(";")[0]  # a publication, not a path
+
+
+def test_data_quality_is_a_to_do_list(book: openpyxl.Workbook) -> None:
+    sheet = book["Data quality"]
+    summary = _table_frame(sheet, "ExtractSummary")
+    assert summary["Rows quarantined"].sum() == 2
+    todo = _table_frame(sheet, "Findings")
+    affects = todo[f"Affects {AS_OF:%d %b %Y} figures"].to_list()
+    assert affects == ["Yes", "Yes", "Yes", "Yes", "No (historic)"]  # current first
+    assert todo["Record"].to_list()[:3] == ["employee E7", "employee E12", "assignment A3"]
+    assert todo["Problem"].to_list()[0] == "FTE out of range"  # the rule in words
+    assert "FTE must be above 0" in str(todo["What to do"].to_list()[0])
+    assert todo["Severity"].to_list() == ["Quarantined", "Quarantined"] + ["Warning"] * 3
+    by_rule = _table_frame(sheet, "FindingsByRule")
+    assert by_rule["Findings"].sum() == 5
+    assert "fte_range" not in _text(sheet)  # no rule identifiers
+
+
+def test_definitions_sheet(book: openpyxl.Workbook) -> None:
+    definitions = _table_frame(book["Definitions"], "Definitions")
+    assert definitions["Measure"].to_list() == [m.label for m in METRICS]
+    over = definitions.filter(pl.col("Measure") == "Case holders over threshold")
+    assert "(20 children)" in over["Definition"][0]  # the configured threshold
+    absence = definitions.filter(pl.col("Measure") == "Sickness absence rate")
+    assert "× 253 working days" in absence["Definition"][0]
+    targets = _table_frame(book["Definitions"], "Targets")
+    assert targets["Tolerance (±)"].to_list() == pytest.approx([2.0] * 4)
+    assert "agency_rate" not in _text(book["Definitions"])
+
+
+def test_metrics_sheet_has_every_row_with_a_label_beside_the_id(book: openpyxl.Workbook) -> None:
+    report = make_report()
+    cells = _table_cells(book["Metrics"], "Metrics")
+    assert len(cells["Id"]) == report.metrics.height
+    assert all(c.is_date for c in cells["As of"])
+    labels = {i.value: m.value for i, m in zip(cells["Id"], cells["Measure"], strict=True)}
+    assert labels["agency_rate"] == "Agency rate (KPI 16)"
+    statuses = {c.value for c in cells["Status"]}
+    assert statuses <= {"Met", "Within tolerance", "Missed", "No target", "No data"}
+    by_id = {(s.value, i.value): v for s, i, v in zip(cells["Trust, service area or team"],
+                                                        cells["Id"], cells["Value"], strict=True)}  # fmt: skip
+    assert by_id[("all", "agency_rate")].number_format == "0.0%"
+    assert by_id[("all", "employed_fte")].number_format == "0.0"
+
+
+# -- safety -------------------------------------------------------------------------------------
 
 
 def test_extract_text_is_literal_text(book: openpyxl.Workbook) -> None:
@@ -399,11 +676,11 @@ def test_extract_text_is_literal_text(book: openpyxl.Workbook) -> None:
     assert all(found.values()), found
 
 
-def test_control_characters_are_stripped(book: openpyxl.Workbook) -> None:
+def test_characters_a_cell_cannot_hold_are_removed(book: openpyxl.Workbook) -> None:
     cells = _table_cells(book["Data quality"], "Findings")
     assert "=1+1" in [c.value for c in cells["Value"]]
-    assert all("\x00" not in str(c.value) for c in cells["Message"])
-    assert clean_text("a\x00b\x07c\td\re\n") == "abc\td\re\n"
+    assert all("\x00" not in str(c.value) for c in cells["Details"])
+    assert clean_text("a\x00b\x07c\td\re\n\ufffe\uffff") == "abc\td\re\n"
 
 
 def test_no_child_reference_anywhere(book: openpyxl.Workbook) -> None:
@@ -414,204 +691,25 @@ def test_no_child_reference_anywhere(book: openpyxl.Workbook) -> None:
 
 
 def test_no_nan_or_infinity(tmp_path: Path) -> None:
-    inputs = make_inputs()
-    broken = inputs.metrics.with_columns(
+    report = make_report()
+    broken = report.metrics.with_columns(
         value=pl.when(pl.col("metric") == "turnover_rate")
         .then(float("nan"))
         .when(pl.col("metric") == "average_caseload")
         .then(float("inf"))
         .otherwise(pl.col("value"))
     )
-    path = tmp_path / "nan.xlsx"
-    save_workbook(build_workbook(_replace(inputs, metrics=broken)), path)
-    book = openpyxl.load_workbook(path)
+    book = save(replace(report, metrics=broken), tmp_path / "nan.xlsx")
     for sheet in book.worksheets:
         for cell in _cells(sheet):
             if isinstance(cell.value, float):
                 assert cell.value == cell.value
                 assert abs(cell.value) != float("inf")
     cells = _table_cells(book["Metrics"], "Metrics")
-    turnover = [v for m, v in zip(cells["metric"], cells["value"], strict=True)
+    turnover = [v for m, v in zip(cells["Id"], cells["Value"], strict=True)
                 if m.value == "turnover_rate"]  # fmt: skip
     assert turnover
     assert all(c.value is None for c in turnover)
-
-
-def _replace(inputs: WorkbookInputs, **changes: object) -> WorkbookInputs:
-    from dataclasses import replace
-
-    return replace(inputs, **changes)  # type: ignore[arg-type]
-
-
-def test_charts(book: openpyxl.Workbook) -> None:
-    agency = getattr(book["Agency"], "_charts")  # noqa: B009 (openpyxl keeps charts private)
-    turnover = getattr(book["Turnover"], "_charts")  # noqa: B009
-    caseloads = getattr(book["Caseloads"], "_charts")  # noqa: B009
-    assert [type(c) for c in agency] == [LineChart]
-    assert len(agency[0].series) == 3
-    assert [type(c) for c in turnover] == [LineChart]
-    assert len(turnover[0].series) == 2
-    assert [type(c) for c in caseloads] == [BarChart]
-
-
-def test_agency_trend_glide_path_and_projection(book: openpyxl.Workbook) -> None:
-    sheet = book["Agency"]
-    trend = _table_frame(sheet, "AgencyTrend")
-    dates = [d.date() for d in trend["Date"].to_list()]
-    assert dates == calendar.trend_dates(AS_OF)
-    glide = dict(zip(dates, trend["Glide path"].to_list(), strict=True))
-    assert glide[date(2024, 3, 31)] == pytest.approx(0.48)
-    assert glide[date(2025, 3, 31)] == pytest.approx(0.30)
-    assert 0.30 < glide[date(2024, 9, 30)] < 0.48
-    projection = _table_frame(sheet, "AgencyProjection")
-    # the fixture falls one point a month and the as-of date is itself the year end
-    assert projection["Financial year end"][0].date() == AS_OF
-    assert projection["Projected agency rate (projection)"][0] == pytest.approx(
-        _agency_rate_on(AS_OF, 0), abs=0.002
-    )
-    assert projection["Month-ends used"][0] == calendar.PROJECTION_POINTS
-    assert projection["To"][0].date() == AS_OF
-    header_row = next(iter(sheet[sheet.tables["AgencyProjection"].ref]))[0].row
-    assert "not a measurement" in str(sheet.cell(row=header_row - 1, column=1).value)
-
-
-def test_caseloads_sheet(book: openpyxl.Workbook) -> None:
-    sheet = book["Caseloads"]
-    over = _table_frame(sheet, "CaseloadsOverThreshold")
-    assert over["Worker reference"].to_list() == ["E101", "A201"]
-    assert over["Caseload"].to_list() == [25, 21]
-    bands = _table_frame(sheet, "CaseloadBands")
-    assert bands["Case holders"].sum() == 4  # the worker with no case is no case holder
-    assert (
-        dict(zip(bands["Caseload band (children)"], bands["Case holders"], strict=True))["21–25"]
-        == 2
-    )
-
-
-def test_not_supplied(tmp_path: Path) -> None:
-    supplied: frozenset[ExtractName] = frozenset(("staff", "agency"))
-    path = tmp_path / "partial.xlsx"
-    save_workbook(build_workbook(make_inputs(supplied=supplied)), path)
-    book = openpyxl.load_workbook(path)
-    assert book.sheetnames == list(SHEET_NAMES)
-    for title in ("Caseloads", "Vacancies"):
-        text = " ".join(str(c.value) for c in _cells(book[title]) if c.value is not None)
-        assert "not supplied" in text
-        assert not book[title].tables
-    cells = _table_cells(book["Summary"], "SummaryHeadlines")
-    status = {m.value: s.value for m, s in zip(cells["Metric"], cells["Status"], strict=True)}
-    for name in ("vacancy_rate", "average_caseload", "absence_rate"):
-        assert status[METRICS_BY_NAME[name].label] == "not supplied"
-    assert status["Agency rate (KPI 16)"] != "not supplied"
-    definitions = _table_frame(book["Definitions"], "Definitions")
-    in_run = dict(zip(definitions["Metric"], definitions["In this run"], strict=True))
-    assert in_run["cases"] == "not supplied"
-    assert in_run["agency_rate"] == "Yes"
-    assert "without" not in book["Benchmarks"]["A4"].value
-    assert "dfe_indicator_file" in book["Benchmarks"]["A4"].value
-
-
-def test_benchmarks_sheet(book: openpyxl.Workbook) -> None:
-    sheet = book["Benchmarks"]
-    table = _table_frame(sheet, "Benchmarks")
-    agency = table.filter(pl.col("Indicator") == "Agency rate (KPI 16)")
-    assert agency["Area"].to_list() == [
-        "Bradford", "North", "Statistical neighbours (average of 2)", "England",
-    ]  # fmt: skip
-    assert agency["2025"].to_list() == pytest.approx([0.222, 0.08, 0.13, 0.13])
-    assert agency["Change on year before"][0] == pytest.approx(0.222 - 0.318)
-    # Bradford 22.2 ties with Elsewhere behind Another (5), Oldham (10), Rochdale (16)
-    assert agency["National rank (1 = best)"][0] == 4
-    assert agency["Authorities ranked"][0] == 5
-    assert agency["Quartile band"][0] == "D"
-    assert agency[f"Trust this run ({AS_OF.isoformat()})"][0] == pytest.approx(
-        _agency_rate_on(AS_OF, 0)
-    )
-    cells = _table_cells(sheet, "Benchmarks")
-    for cell in cells["Quartile band"]:
-        if cell.value == "D":
-            assert cell.fill.fgColor.rgb.endswith("FFC7CE")
-        elif cell.value == "A":
-            assert cell.fill.fgColor.rgb.endswith("C6EFCE")
-        else:
-            assert cell.fill.fill_type is None
-    assert all(c.number_format == "0.0%" for c in cells["2025"][:4])
-
-
-def test_data_quality_sheet(book: openpyxl.Workbook) -> None:
-    sheet = book["Data quality"]
-    summary = _table_frame(sheet, "ExtractSummary")
-    assert summary["Rows quarantined"].sum() == 2
-    findings = _table_frame(sheet, "Findings")
-    assert findings["Source row"].to_list()[:2] == [7, 12]
-    assert findings.height == 4
-    by_rule = _table_frame(sheet, "FindingsByRule")
-    assert by_rule["Findings"].sum() == 4
-
-
-def test_definitions_sheet_lists_every_metric(book: openpyxl.Workbook) -> None:
-    definitions = _table_frame(book["Definitions"], "Definitions")
-    assert definitions["Metric"].to_list() == [m.name for m in METRICS]
-    assert definitions["Definition"].to_list() == [m.definition for m in METRICS]
-
-
-def test_document_properties(book: openpyxl.Workbook) -> None:
-    properties = book.properties
-    assert properties.title
-    assert "Bradford" in properties.title
-    assert properties.subject == "As of 2025-03-31"
-    assert properties.creator
-    assert "workforce-stability" in properties.creator
-
-
-def test_print_setup(book: openpyxl.Workbook) -> None:
-    for sheet in book.worksheets:
-        assert sheet.page_setup.orientation == "landscape"
-        assert sheet.page_setup.fitToWidth == 1
-        assert sheet.page_setup.fitToHeight == 0
-        assert sheet.sheet_properties.pageSetUpPr is not None
-        assert sheet.sheet_properties.pageSetUpPr.fitToPage
-        assert sheet.oddHeader is not None
-        header = str(sheet.oddHeader.center.text)
-        assert sheet.title in header
-        assert "2025-03-31" in header
-        assert sheet.oddHeader.left.text == "Bradford Children && Families Trust"
-
-
-def test_caseload_bands_by_hand() -> None:
-    bands = caseload_bands(pl.Series([0, 1, 5, 6, 20, 21, 31, 40]), threshold=20)
-    counts = dict(zip(bands["band"], bands["case_holders"], strict=True))
-    assert counts == {"1–5": 2, "6–10": 1, "11–15": 0, "16–20": 1, "21–25": 1, "26–30": 0,
-                      "31+": 2}  # fmt: skip
-    assert bands.filter(pl.col("over_threshold") != "")["band"].to_list() == [
-        "21–25", "26–30", "31+",
-    ]  # fmt: skip
-
-
-@given(
-    caseloads=st.lists(st.integers(min_value=0, max_value=80), max_size=40),
-    threshold=st.integers(min_value=0, max_value=40),
-)
-@settings(max_examples=60, deadline=None)
-def test_caseload_bands_count_every_case_holder_once(caseloads: list[int], threshold: int) -> None:
-    bands = caseload_bands(pl.Series(caseloads, dtype=pl.Int64), threshold)
-    assert bands["case_holders"].sum() == sum(1 for c in caseloads if c >= 1)
-    over = bands.filter(pl.col("over_threshold") != "")["case_holders"].sum()
-    assert over == sum(1 for c in caseloads if c > threshold)
-
-
-def test_change_direction_by_polarity() -> None:
-    frame = pl.DataFrame(
-        {
-            "change": [-0.1, 0.1, 0.0, 1e-12, 0.2, -0.2, None],
-            "polarity": ["lower_is_better", "lower_is_better", "higher_is_better",
-                         "higher_is_better", "neutral", "neutral", "neutral"],
-        }
-    )  # fmt: skip
-    words = frame.select(change_direction(pl.col("change"), pl.col("polarity")))
-    assert words.to_series().to_list() == [
-        "Improving", "Worsening", "No change", "No change", "Increasing", "Decreasing", None,
-    ]  # fmt: skip
 
 
 def test_header_helpers() -> None:
@@ -635,22 +733,21 @@ def test_libreoffice_renders_the_workbook(saved: Path, tmp_path: Path) -> None:
 
 
 def test_empty_inputs_still_make_valid_tables(tmp_path: Path) -> None:
-    full = make_inputs()
+    full = make_report()
     assert full.caseload_by_worker is not None
     assert full.vacancy_by_cell is not None
-    empty = _replace(
+    empty = replace(
         full,
         metrics=full.metrics.clear(),
         trend=full.trend.clear(),
-        findings=pl.DataFrame(schema=FINDINGS_SCHEMA),
+        findings=full.findings.clear(),
+        extract_summaries=full.extract_summaries.clear(),
         leaving_reasons=full.leaving_reasons.clear(),
         caseload_by_worker=full.caseload_by_worker.clear(),
         vacancy_by_cell=full.vacancy_by_cell.clear(),
         extract_date=None,
     )
-    path = tmp_path / "empty.xlsx"
-    save_workbook(build_workbook(empty), path)
-    book = openpyxl.load_workbook(path)
+    book = save(empty, tmp_path / "empty.xlsx")
     for sheet in book.worksheets:
         for table in sheet.tables.values():
             rows = list(sheet[table.ref])

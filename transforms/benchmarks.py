@@ -37,7 +37,10 @@ REGIONAL = "Regional"
 NATIONAL = "National"
 
 AREA_KINDS: tuple[str, ...] = ("local_authority", "region", "statistical_neighbours", "england")
-QUARTILE_BANDS: tuple[str, ...] = ("A", "B", "C", "D")
+# Published years shown side by side (the DfE file holds more; the oldest are left out so
+# the table prints one page wide).
+YEARS_SHOWN = 5
+PUBLICATION = "Department for Education, Children's social work workforce"
 
 
 @dataclass(frozen=True)
@@ -173,7 +176,7 @@ def benchmark_table(
     statistical_neighbours: Sequence[str],
     *,
     metrics: Sequence[str] = BENCHMARK_METRICS,
-    years: int = 3,
+    years: int = YEARS_SHOWN,
     current: Mapping[str, float | None] | None = None,
 ) -> pl.DataFrame:
     """LAIT-style rows: for each metric (in the order given) the local authority, its
@@ -341,3 +344,37 @@ def latest_comparators(
         .with_columns(year=pl.lit(int(year), pl.Int64))
         .select("metric", "year", "england", "neighbours")
     )
+
+
+def neighbour_names(dfe: pl.DataFrame, codes: Sequence[str]) -> pl.DataFrame:
+    """The statistical neighbours, in the configured order: ``code`` and ``name`` (the
+    authority's name in its latest row of the file; empty when the file lacks it)."""
+    names = (
+        dfe.filter(
+            (pl.col("geographic_level") == LOCAL_AUTHORITY)
+            & pl.col("old_la_code").is_in(list(codes))
+        )
+        .sort("time_period")
+        .group_by("old_la_code")
+        .agg(pl.col("la_name").drop_nulls().last())
+    )
+    ordered = pl.DataFrame({"code": list(dict.fromkeys(codes))}, schema={"code": pl.String})
+    return ordered.join(
+        names.rename({"old_la_code": "code", "la_name": "name"}),
+        on="code",
+        how="left",
+        maintain_order="left",
+    )
+
+
+def latest_year(dfe: pl.DataFrame) -> int | None:
+    """The latest reporting year in the file (year to 30 September)."""
+    years = published_years(dfe, 1)
+    return years[0] if years else None
+
+
+def publication_label(dfe: pl.DataFrame) -> str:
+    """The source as people cite it: the publication and its latest reporting year."""
+    year = latest_year(dfe)
+    edition = f", reporting year {year} (figures at 30 September {year})" if year else ""
+    return f"{PUBLICATION}{edition}; Open Government Licence v3.0"

@@ -47,34 +47,34 @@ METRICS: tuple[MetricDefinition, ...] = (
     MetricDefinition(
         "employed_fte", "Employed FTE", "sum", "fte", "higher_is_better", _S,
         "Total FTE of employed (permanent and fixed-term) social workers in post on the date.",
-        "FTE children and family social workers in post (inpost_fte)", "inpost_fte",
+        "FTE children and family social workers in post", "inpost_fte",
     ),
     MetricDefinition(
         "employed_headcount", "Employed headcount", "count", "count", "higher_is_better", _S,
         "Number of different employed social workers in post on the date.",
-        "Headcount in post (inpost_headcount)", "inpost_headcount",
+        "Headcount in post", "inpost_headcount",
     ),
     MetricDefinition(
         "agency_fte", "Agency FTE", "sum", "fte", "lower_is_better", _A,
         "Total FTE of agency social-work assignments in post on the date.",
-        "Agency worker FTE (agency_fte)", "agency_fte",
+        "Agency worker FTE", "agency_fte",
     ),
     MetricDefinition(
         "agency_headcount", "Agency headcount", "count", "count", "lower_is_better", _A,
         "Number of different agency workers in a social-work assignment on the date.",
-        "Agency worker headcount (agency_headcount)", "agency_headcount",
+        "Agency worker headcount", "agency_headcount",
     ),
     MetricDefinition(
         "agency_rate", "Agency rate (KPI 16)", "quotient", "percent", "lower_is_better", _SA,
         "Agency FTE as a share of all social-work FTE: agency ÷ (agency + employed). "
         "This is the business plan's indicator 16 and the DfE agency rate.",
-        "Agency worker rate, FTE (agency_rate_fte)", "agency_rate_fte", 100.0,
+        "Agency worker rate, FTE", "agency_rate_fte", 100.0,
     ),
     MetricDefinition(
         "agency_rate_headcount", "Agency rate (headcount)", "quotient", "percent",
         "lower_is_better", _SA,
         "Agency headcount ÷ (agency headcount + employed headcount).",
-        "Agency worker rate, headcount (agency_rate_headcount)", "agency_rate_headcount", 100.0,
+        "Agency worker rate, headcount", "agency_rate_headcount", 100.0,
     ),
     MetricDefinition(
         "agency_to_permanent_ratio", "Agency-to-permanent ratio", "quotient", "ratio",
@@ -85,35 +85,35 @@ METRICS: tuple[MetricDefinition, ...] = (
     MetricDefinition(
         "leavers_fte", "Leavers FTE (12 months)", "sum", "fte", "lower_is_better", _S,
         "FTE of employed social workers who left in the 12 months to the date, not "
-        "counting internal moves (a new social-work spell within 7 days).",
-        "Leavers FTE (leavers_fte)", "leavers_fte",
+        "counting internal moves (a new social-work spell within {internal_move_days} days).",
+        "Leavers FTE", "leavers_fte",
     ),
     MetricDefinition(
         "leavers_headcount", "Leavers (12 months)", "count", "count", "lower_is_better", _S,
         "Number of leaving events in the 12 months to the date (internal moves excluded).",
-        "Leavers headcount (leavers_headcount)", "leavers_headcount",
+        "Leavers headcount", "leavers_headcount",
     ),
     MetricDefinition(
         "starters_fte", "Starters FTE (12 months)", "sum", "fte", "neutral", _S,
         "FTE of employed social workers who started in the 12 months to the date, not "
         "counting internal moves.",
-        "Starters FTE (starters_fte)", "starters_fte",
+        "Starters FTE", "starters_fte",
     ),
     MetricDefinition(
         "starters_headcount", "Starters (12 months)", "count", "count", "neutral", _S,
         "Number of starting events in the 12 months to the date (internal moves excluded).",
-        "Starters headcount (starters_headcount)", "starters_headcount",
+        "Starters headcount", "starters_headcount",
     ),
     MetricDefinition(
         "turnover_rate", "Turnover rate (FTE)", "quotient", "percent", "lower_is_better", _S,
         "Leavers FTE in the 12 months to the date ÷ employed FTE in post on the date.",
-        "Turnover rate, FTE (turnover_rate_fte)", "turnover_rate_fte", 100.0,
+        "Turnover rate, FTE", "turnover_rate_fte", 100.0,
     ),
     MetricDefinition(
         "turnover_rate_headcount", "Turnover rate (headcount)", "quotient", "percent",
         "lower_is_better", _S,
         "Leavers in the 12 months to the date ÷ employed headcount on the date.",
-        "Turnover rate, headcount (turnover_rate_headcount)", "turnover_rate_headcount", 100.0,
+        "Turnover rate, headcount", "turnover_rate_headcount", 100.0,
     ),
     MetricDefinition(
         "stability_index", "Stability index", "quotient", "percent", "higher_is_better", _S,
@@ -126,7 +126,8 @@ METRICS: tuple[MetricDefinition, ...] = (
         "agency_conversions", "Agency-to-permanent conversions", "count", "count",
         "higher_is_better", _SA,
         "Starters in the 12 months to the date whose Social Work England number matches an "
-        "agency assignment that had started by their start date and ended no more than 90 "
+        "agency assignment that had started by their start date and ended no more than "
+        "{conversion_days} "
         "days before it.",
     ),
     MetricDefinition(
@@ -144,25 +145,25 @@ METRICS: tuple[MetricDefinition, ...] = (
         "vacancy_fte", "Vacant FTE", "sum", "fte", "lower_is_better", _E,
         "Funded FTE not filled by employed social workers, summed over team-and-role cells "
         "(an overstaffed cell counts as 0, it does not offset another cell).",
-        "Vacancies FTE (vacancy_fte)", "vacancy_fte",
+        "Vacancies FTE", "vacancy_fte",
     ),
     MetricDefinition(
         "vacancy_rate", "Vacancy rate", "quotient", "percent", "lower_is_better", _E,
         "Vacant FTE ÷ (vacant FTE + employed FTE).",
-        "Vacancy rate, FTE (vacancy_rate_fte)", "vacancy_rate_fte", 100.0,
+        "Vacancy rate, FTE", "vacancy_rate_fte", 100.0,
     ),
     MetricDefinition(
         "vacancy_agency_cover_rate", "Vacancies covered by agency", "quotient", "percent",
         "neutral", _EA,
         "Share of vacant FTE covered by agency workers in the same team and role.",
-        "Vacancies covered by agency workers (vacancy_agency_cover_rate_fte)",
+        "Vacancies covered by agency workers",
         "vacancy_agency_cover_rate_fte", 100.0,
     ),
     MetricDefinition(
         "cases", "Cases", "sum", "cases", "neutral", _C,
         "Children allocated to social workers in post on the date; a child allocated to "
         "two workers counts once for each.",
-        "Cases (cases)", "cases",
+        "Cases", "cases",
     ),
     MetricDefinition(
         "case_holders_headcount", "Case holders", "count", "count", "neutral", _C,
@@ -171,13 +172,13 @@ METRICS: tuple[MetricDefinition, ...] = (
     MetricDefinition(
         "case_holders_fte", "Case holders FTE", "sum", "fte", "neutral", _C,
         "FTE of the case holders.",
-        "Case holders FTE (case_holders_fte)", "case_holders_fte",
+        "Case holders FTE", "case_holders_fte",
     ),
     MetricDefinition(
         "average_caseload", "Average caseload (per FTE)", "quotient", "cases",
         "lower_is_better", _C,
         "Cases ÷ case holders' FTE (the DfE definition).",
-        "Average caseload per FTE (caseload_fte)", "caseload_fte",
+        "Average caseload per FTE", "caseload_fte",
     ),
     MetricDefinition(
         "caseload_per_case_holder", "Caseload per case holder", "quotient", "cases",
@@ -192,20 +193,20 @@ METRICS: tuple[MetricDefinition, ...] = (
         "case_holders_over_threshold_rate", "Case holders over threshold", "quotient",
         "percent", "lower_is_better", _C,
         "Share of case holders whose caseload is above the configured threshold "
-        "(default 20).",
+        "({caseload_threshold} children).",
     ),
     MetricDefinition(
         "sickness_days_lost", "Sickness days lost (12 months)", "sum", "days",
         "lower_is_better", _AB,
         "Working days lost to sickness episodes that started in the 12 months to the date, "
         "by employees in a social-work post when the episode started.",
-        "Working days lost to sickness (working_days_lost_fte)", "working_days_lost_fte",
+        "Working days lost to sickness", "working_days_lost_fte",
     ),
     MetricDefinition(
         "absence_rate", "Sickness absence rate", "quotient", "percent", "lower_is_better",
         _AB,
-        "Sickness days lost ÷ (employed FTE × 253 working days a year).",
-        "Sickness absence rate (absence_rate_fte)", "absence_rate_fte", 100.0,
+        "Sickness days lost ÷ (employed FTE × {working_days_per_year:g} working days a year).",
+        "Sickness absence rate", "absence_rate_fte", 100.0,
     ),
     MetricDefinition(
         "agency_spend_12m", "Agency spend (12 months)", "sum", "gbp", "lower_is_better", _A,
@@ -216,6 +217,21 @@ METRICS: tuple[MetricDefinition, ...] = (
 
 METRICS_BY_NAME: dict[str, MetricDefinition] = {m.name: m for m in METRICS}
 METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
+
+
+def definition_text(
+    definition: MetricDefinition, *, caseload_threshold: int, working_days_per_year: float
+) -> str:
+    """The metric's definition in words with the values this run used filled in (the
+    configured threshold and working days, the spec's fixed gaps)."""
+    from transforms.metrics.events import CONVERSION_MAX_GAP_DAYS, INTERNAL_MOVE_MAX_GAP_DAYS
+
+    return definition.definition.format(
+        caseload_threshold=caseload_threshold,
+        working_days_per_year=working_days_per_year,
+        internal_move_days=INTERNAL_MOVE_MAX_GAP_DAYS,
+        conversion_days=CONVERSION_MAX_GAP_DAYS,
+    )
 
 
 def metrics_available(supplied: frozenset[ExtractName]) -> tuple[str, ...]:

@@ -10,15 +10,28 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from transforms.schema import FINDINGS_SCHEMA, empty_findings, findings_report, sort_findings
+from transforms.schema import REPORT_FINDINGS_SCHEMA, empty_findings, findings_report, sort_findings
+
+
+def stale_drop_message(drop_date: dt.date | None, as_of: dt.date) -> str | None:
+    """What to say when the drop used was taken before the as-of date (its figures can
+    only be as fresh as the drop); None when it was not."""
+    if drop_date is None or drop_date >= as_of:
+        return None
+    days = (as_of - drop_date).days
+    return (
+        f"The newest extract drop ({drop_date.isoformat()}) is {days} day"
+        f"{'s' if days != 1 else ''} older than the as-of date ({as_of.isoformat()}): "
+        f"changes after {drop_date.isoformat()} are not in these figures."
+    )
 
 
 def stale_drop_finding(drop_date: dt.date | None, as_of: dt.date) -> pl.DataFrame:
-    """A warning when the drop used was taken before the as-of date: its figures can
-    only be as fresh as the drop, so the report says so instead of hiding it."""
-    if drop_date is None or drop_date >= as_of:
+    """A warning when the drop used was taken before the as-of date, instead of hiding
+    it; it affects every figure of the date."""
+    message = stale_drop_message(drop_date, as_of)
+    if message is None or drop_date is None:
         return empty_findings()
-    days = (as_of - drop_date).days
     return pl.DataFrame(
         {
             "extract": [None],
@@ -27,15 +40,12 @@ def stale_drop_finding(drop_date: dt.date | None, as_of: dt.date) -> pl.DataFram
             "rule": ["stale_drop"],
             "severity": ["warning"],
             "value": [drop_date.isoformat()],
-            "message": [
-                f"The newest extract drop ({drop_date.isoformat()}) is {days} day"
-                f"{'s' if days != 1 else ''} older than the as-of date "
-                f"({as_of.isoformat()}): changes after {drop_date.isoformat()} are not "
-                "in these figures."
-            ],
+            "message": [message],
+            "record_key": [None],
+            "current": [True],
         },
-        schema=FINDINGS_SCHEMA,
-    ).pipe(findings_report)
+        schema=REPORT_FINDINGS_SCHEMA,
+    )
 
 
 def benchmark_file_finding(reason: str) -> pl.DataFrame:
@@ -49,9 +59,11 @@ def benchmark_file_finding(reason: str) -> pl.DataFrame:
             "severity": ["warning"],
             "value": [None],
             "message": [f"No DfE comparison in this workbook: {reason}"],
+            "record_key": [None],
+            "current": [False],
         },
-        schema=FINDINGS_SCHEMA,
-    ).pipe(findings_report)
+        schema=REPORT_FINDINGS_SCHEMA,
+    )
 
 
 def combine_findings(parts: Iterable[pl.DataFrame]) -> pl.DataFrame:

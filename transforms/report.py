@@ -31,6 +31,7 @@ from transforms.metrics import (
 from transforms.schema import EXTRACT_NAMES, ExtractName, Extracts
 from transforms.scopes import SCOPE, TRUST
 from transforms.targets import apply_targets
+from transforms.views.history import team_areas
 
 EXTRACT_SUMMARY_SCHEMA: dict[str, pl.DataType] = {
     "extract": pl.String(),
@@ -53,6 +54,7 @@ class RunReport:
     findings: pl.DataFrame  # every finding of the run, sorted (REPORT_FINDINGS_SCHEMA)
     extract_summaries: pl.DataFrame  # EXTRACT_SUMMARY_SCHEMA, counted from ``findings``
     benchmarks: pl.DataFrame | None  # the DfE indicator file as read, when available
+    team_areas: pl.DataFrame  # one row per team: its service area (TEAM_AREAS_SCHEMA)
 
 
 def metrics_with_targets(
@@ -139,6 +141,7 @@ def build_report(
         findings=all_findings,
         extract_summaries=extract_summaries(rows_read, all_findings),
         benchmarks=benchmarks,
+        team_areas=team_areas(extracts),
     )
 
 

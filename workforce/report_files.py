@@ -45,10 +45,10 @@ def write_report(
     generated_at: dt.datetime | None = None,
 ) -> dict[str, Path]:
     """Build the workbook and publish the files of ``<output_dir>/<as_of>/`` together."""
-    from workforce.workbook import WorkbookInputs, build_workbook, save_workbook
+    from workforce.workbook import build_workbook, save_workbook
 
     stamp = generated_at or dt.datetime.now().replace(microsecond=0)
-    workbook = build_workbook(WorkbookInputs.from_report(report, settings, stamp))
+    workbook = build_workbook(report, settings, stamp)
     return publish(
         date_folder(output_dir, report.as_of),
         {
@@ -70,8 +70,8 @@ def write_backfill(
     """Publish a backfill's files together: ``metrics.csv`` part by part as ``series``
     yields its chunks of dates (so a long backfill is never held in memory), then the
     trend workbook from the Trust-wide rows it collected, and ``data_quality.csv``."""
-    from workforce.trend_workbook import build_trend_workbook
     from workforce.workbook import save_workbook
+    from workforce.workbook.trend import build_trend_workbook
 
     trust_parts: list[pl.DataFrame] = []
 

@@ -1,0 +1,93 @@
+"""The backfill's trend workbook: one sheet per theme (Agency, Turnover and stability,
+Caseloads, Vacancies, Absence and spend) with the Trust's series over the backfilled dates,
+the date column frozen, and a chart of the series its title names. Every team and service
+area is in the backfill's ``metrics.csv`` beside it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+import polars as pl
+
+from transforms.definitions import METRICS_BY_NAME
+from transforms.views.trend import KPI, THEMES, Theme, theme_frame
+from workforce.settings import Settings
+from workforce.workbook.cells import DATE, value_format
+from workforce.workbook.charts import line_chart
+from workforce.workbook.common import metric_column, not_supplied_text, status_column
+from workforce.workbook.layout import SheetLayout
+from workforce.workbook.properties import set_properties
+from workforce.workbook.tables import Column, TableRegistry
+
+RATE = value_format(METRICS_BY_NAME[KPI])
+
+
+def _columns(theme: Theme) -> list[Column]:
+    columns = [Column("As of", "as_of", DATE)]
+    for name in theme.metrics:
+        columns.append(metric_column(name, status_fill=name == KPI))
+        if name == KPI:
+            columns += [
+                Column("Target", f"{KPI}__target", RATE),
+                Column("Glide path", "glide", RATE),
+                status_column("Status", f"{KPI}__status"),
+            ]
+    return columns
+
+
+def build_trend_workbook(
+    series: pl.DataFrame, settings: Settings, start: dt.date, end: dt.date
+) -> openpyxl.Workbook:
+    """``series``: the Trust's metrics rows (with target and status) for every date."""
+    workbook = openpyxl.Workbook()
+    default_sheet = workbook.active
+    if default_sheet is not None:
+        workbook.remove(default_sheet)
+    registry = TableRegistry()
+    present = set(series.get_column("metric").unique().to_list())
+    targets = [target for target in settings.targets if target.metric == KPI]
+    for theme in THEMES:
+        sheet = workbook.create_sheet(theme.sheet)
+        layout = SheetLayout(
+            sheet,
+            registry,
+            f"{theme.sheet}: {settings.trust.name}, {start:%d %b %Y} to {end:%d %b %Y}",
+            "The Trust on every backfilled date. Teams and service areas are in the "
+            "backfill's metrics.csv.",
+        )
+        if not set(theme.metrics) & present:
+            missing = sorted(theme.needs() - {"staff", "agency"}) or ["staff"]
+            layout.message(not_supplied_text(missing[0], "these figures"), warning=True)
+            layout.finish(trust_name=settings.trust.name, as_of=end)
+            continue
+        frame = theme_frame(series, theme, targets)
+        columns = _columns(theme)
+        area = layout.table(theme.sheet.replace(" ", "") + "Trend", frame, columns, "Trust")
+        if frame.height > 1:
+            sources = [column.source for column in columns]
+            for title, plotted in theme.charts:
+                if KPI in plotted:
+                    plotted = (*plotted, f"{KPI}__target", "glide")
+                first = METRICS_BY_NAME[plotted[0]]
+                layout.chart(
+                    line_chart(
+                        sheet,
+                        area,
+                        series=[sources.index(name) + 1 for name in plotted],
+                        title=title,
+                        y_title=first.label,
+                        y_format=value_format(first),
+                        x_title="As of",
+                    ),
+                    width_cm=22,
+                    height_cm=11,
+                )
+        layout.finish(label_columns=1, trust_name=settings.trust.name, as_of=end)
+    set_properties(
+        workbook,
+        title=f"Workforce stability trend: {settings.trust.name}",
+        subject=f"As-of dates {start.isoformat()} to {end.isoformat()}",
+        description="The Trust's series over a backfill; teams are in its metrics.csv.",
+    )
+    return workbook
