@@ -498,6 +498,7 @@ def test_xlsx_formula_without_a_stored_value_is_an_error_finding(tmp_path: Path)
             ["E2", *STAFF_ROW[1:6], "=1/2", *STAFF_ROW[7:]],  # cached below: a value
             ["E3", *STAFF_ROW[1:6], "=1/0", *STAFF_ROW[7:]],  # cached error: an error
             ["E4", *STAFF_ROW[1:9], '=IF(1,"","x")', *STAFF_ROW[10:], "=A2"],  # "" cached
+            ["=B2"],  # a row holding only a formula is not blank: it is kept with its finding
         ],
         header=[*STAFF_HEADER, "check"],
     )
@@ -517,11 +518,14 @@ def test_xlsx_formula_without_a_stored_value_is_an_error_finding(tmp_path: Path)
         ("Team A", "0.5", None),
         ("Team A", None, None),
         ("Team A", "1", None),
+        (None, None, None),
     ]
+    assert raw.frame.get_column(SOURCE_ROW).to_list() == [2, 3, 4, 5, 6]
     # The formula of the ignored "check" column does not matter.
     assert raw.findings.select("row", "column", "rule", "value").rows() == [
         (2, "team", "formula_without_value", '="Team "&"A"'),
         (4, "fte", "excel_error", "#DIV/0!"),
+        (6, "employee_id", "formula_without_value", "=B2"),
     ]
     assert raw.findings.get_column("message")[0] == (
         "team holds a formula with no stored value (the file was not saved by Excel after it "
@@ -717,3 +721,62 @@ def test_cli_validate_of_an_unreadable_extract_is_one_line_without_child_referen
     assert len(lines) == 1, result.output
     assert lines[0].startswith("workforce: run failed: caseloads.csv: row 3, column child_ref")
     assert "CHILD-" not in result.output
+
+
+def test_xlsx_rich_text_inline_strings_read_as_their_plain_text(tmp_path: Path) -> None:
+    path = tmp_path / "staff.xlsx"
+    _write_staff_xlsx(path, [[*STAFF_ROW[:4], "RICH", *STAFF_ROW[5:]]])
+    rich = '<is><r><t xml:space="preserve">Team </t></r><r><rPr><b/></rPr><t>A</t></r></is>'
+    _edit_sheet_xml(path, lambda xml: xml.replace("<is><t>RICH</t></is>", rich))
+    assert read_extract("staff", path).frame.get_column("team").to_list() == ["Team A"]
+
+
+def test_duplicate_ignored_columns_are_one_warning_not_a_refusal(tmp_path: Path) -> None:
+    from workforce.validation import validate_drop
+
+    result = validate_drop(
+        read_drop(_drop_with(tmp_path, "duplicate_ignored_columns")), dt.date(2024, 3, 31), 1.0
+    )
+    assert result.findings.select("extract", "column", "rule", "severity").rows() == [
+        ("staff", "notes", "ignored_column", "warning")
+    ]
+
+
+def _oversized_agency(drop: Path) -> None:
+    lines = (drop / "agency.csv").read_text().splitlines()
+    (drop / "agency.csv").write_text(
+        "\n".join([*lines, lines[1].replace("Agency Ltd", "A" * 10_000_000)]) + "\n"
+    )
+
+
+def _caseloads_folder(drop: Path) -> None:
+    _folder(drop / "caseloads.csv")
+
+
+def _malformed_child_reference(drop: Path) -> None:
+    shutil.copy(BAD_INPUTS / "caseloads_malformed_quote" / "caseloads.csv", drop / "caseloads.csv")
+
+
+@pytest.mark.usefixtures("prefect_harness")
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (_oversized_agency, "agency.csv: row 3 cannot be read within 1 MB"),
+        (_caseloads_folder, "caseloads.csv: cannot be read: it is a folder, not a file"),
+        (_malformed_child_reference, "caseloads.csv: row 3, column child_ref: a quoted value"),
+    ],
+    ids=["oversized_row", "folder", "malformed_child_reference"],
+)
+def test_a_read_failure_fails_the_nightly_run_and_publishes_nothing(
+    tmp_path: Path, make: Callable[[Path], None], message: str
+) -> None:
+    from flows.nightly import nightly
+
+    drop = _drop_with(tmp_path)
+    make(drop)
+    output = tmp_path / "out"
+    with pytest.raises(RunFailure) as failure:
+        nightly(input_dir=drop, output_dir=output, as_of=dt.date(2024, 3, 31))
+    assert str(failure.value).startswith(message)
+    assert "CHILD-" not in str(failure.value)
+    assert not output.exists() or not any(output.rglob("*"))

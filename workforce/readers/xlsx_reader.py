@@ -19,7 +19,17 @@ import warnings
 from decimal import Decimal, InvalidOperation
 from typing import Any, BinaryIO
 
+import openpyxl
 import polars as pl
+from openpyxl.utils.cell import column_index_from_string
+from openpyxl.utils.datetime import from_excel, from_ISO8601
+from openpyxl.worksheet._reader import (
+    FORMULA_TAG,
+    INLINE_STRING,
+    VALUE_TAG,
+    WorkSheetParser,
+)
+from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from transforms.schema import SOURCE_ROW
 from workforce.errors import RunFailure
@@ -45,6 +55,9 @@ _MAX_PLAIN_EXPONENT = 400
 # "_x" is itself escaped as _x005F_.
 _ESCAPED_CHARACTER = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
+_TEXT_TAG = f"{{{SHEET_MAIN_NS}}}t"
+_RUN_TAG = f"{{{SHEET_MAIN_NS}}}r"
+
 _Problem = tuple[int, int, str, str | None]  # sheet row, column index, rule, value
 
 
@@ -53,8 +66,6 @@ class XlsxReader:
     description = "Excel workbook (.xlsx)"
 
     def read(self, source: BinaryIO, file_name: str) -> ReadTable:
-        import openpyxl
-
         # openpyxl warns about workbook features it drops (extensions, styles); reading
         # values does not need them, and a warning is not a finding.
         with warnings.catch_warnings():
@@ -203,7 +214,6 @@ def _hidden_sheet_finding(sheet: Any) -> pl.DataFrame:
 
 def _cell_parser(workbook: Any, sheet: Any) -> Any:
     """The streaming sheet parser of openpyxl with ``parse_cell`` replaced by ``_parse_cell``."""
-    from openpyxl.worksheet._reader import WorkSheetParser
 
     class _Parser(WorkSheetParser):
         parse_cell = _parse_cell  # type: ignore[assignment]  # returns our tuple, not a dict
@@ -223,9 +233,6 @@ def _cell_parser(workbook: Any, sheet: Any) -> Any:
 def _parse_cell(parser: Any, element: Any) -> tuple[int, str | None, str | None, str | None]:
     """One ``<c>`` element: (0-based column, text or None, rule of a problem or None, the
     problem's value)."""
-    from openpyxl.utils.cell import column_index_from_string
-    from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG
-
     coordinate = element.get("r")
     if coordinate:
         parser.col_counter = column_index_from_string(coordinate.rstrip("0123456789"))
@@ -254,14 +261,9 @@ def _formula_text(formula: object) -> str:
 
 def _text(parser: Any, element: Any, kind: str, raw: str | None) -> str | None:
     """The text of a cell's stored value."""
-    from openpyxl.cell.text import Text
-    from openpyxl.utils.datetime import from_excel, from_ISO8601
-    from openpyxl.worksheet._reader import INLINE_STRING
-
     if kind == "inlineStr":
         inline = element.find(INLINE_STRING)
-        text = None if inline is None else Text.from_tree(inline)
-        return None if text is None else _unescape(text.content)
+        return None if inline is None else _unescape(_inline_text(inline))
     if raw is None:
         return None
     if kind == "s":
@@ -286,6 +288,21 @@ def _text(parser: Any, element: Any, kind: str, raw: str | None) -> str | None:
     return number_text(raw)
 
 
+def _inline_text(inline: Any) -> str:
+    """The text of an inline string (``<is>``): its plain text and its rich-text runs, as
+    openpyxl's ``Text.content`` gives it (phonetic runs left out), without building the
+    rich-text objects."""
+    snippets: list[str] = []
+    for child in inline:
+        if child.tag == _TEXT_TAG:
+            snippets.append(child.text or "")
+        elif child.tag == _RUN_TAG:
+            text = child.find(_TEXT_TAG)
+            if text is not None:
+                snippets.append(text.text or "")
+    return "".join(snippets)
+
+
 def _number(raw: str) -> float | int:
     text = raw.strip()
     return float(text) if any(mark in text for mark in ".eE") else int(text)
@@ -304,6 +321,8 @@ def number_text(raw: str) -> str:
     so ``1.00000000000000001`` stays as it is. Text that is not a number, or whose exponent
     is beyond ``_MAX_PLAIN_EXPONENT``, is kept as written."""
     text = raw.strip()
+    if text.isdigit() and (text[0] != "0" or text == "0"):
+        return text  # a whole number as Excel writes it: nothing to rewrite
     try:
         number = Decimal(text)
     except InvalidOperation:
