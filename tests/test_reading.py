@@ -16,6 +16,8 @@ import datetime as dt
 import os
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 import tomllib
 import zipfile
@@ -742,41 +744,34 @@ def test_duplicate_ignored_columns_are_one_warning_not_a_refusal(tmp_path: Path)
     ]
 
 
-def _oversized_agency(drop: Path) -> None:
-    lines = (drop / "agency.csv").read_text().splitlines()
-    (drop / "agency.csv").write_text(
-        "\n".join([*lines, lines[1].replace("Agency Ltd", "A" * 10_000_000)]) + "\n"
-    )
-
-
-def _caseloads_folder(drop: Path) -> None:
-    _folder(drop / "caseloads.csv")
-
-
-def _malformed_child_reference(drop: Path) -> None:
-    shutil.copy(BAD_INPUTS / "caseloads_malformed_quote" / "caseloads.csv", drop / "caseloads.csv")
-
-
-@pytest.mark.usefixtures("prefect_harness")
-@pytest.mark.parametrize(
-    ("make", "message"),
-    [
-        (_oversized_agency, "agency.csv: row 3 cannot be read within 1 MB"),
-        (_caseloads_folder, "caseloads.csv: cannot be read: it is a folder, not a file"),
-        (_malformed_child_reference, "caseloads.csv: row 3, column child_ref: a quoted value"),
-    ],
-    ids=["oversized_row", "folder", "malformed_child_reference"],
-)
-def test_a_read_failure_fails_the_nightly_run_and_publishes_nothing(
-    tmp_path: Path, make: Callable[[Path], None], message: str
-) -> None:
-    from flows.nightly import nightly
-
-    drop = _drop_with(tmp_path)
-    make(drop)
+def test_a_read_failure_fails_the_run_in_one_line_and_publishes_nothing(tmp_path: Path) -> None:
+    """As a user runs it (a separate process: the command, its embedded Prefect server):
+    exit status 1, one line naming the file, row and column, no child reference, nothing
+    published."""
+    drop = _drop_with(tmp_path, "caseloads_malformed_quote")
     output = tmp_path / "out"
-    with pytest.raises(RunFailure) as failure:
-        nightly(input_dir=drop, output_dir=output, as_of=dt.date(2024, 3, 31))
-    assert str(failure.value).startswith(message)
-    assert "CHILD-" not in str(failure.value)
-    assert not output.exists() or not any(output.rglob("*"))
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "workforce"),
+            "run",
+            "--input",
+            str(drop),
+            "--output",
+            str(output),
+            "--as-of",
+            "2024-03-31",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        # as a user runs it: the test session's own Prefect log level is not exported
+        env={k: v for k, v in os.environ.items() if k != "PREFECT_LOGGING_LEVEL"},
+    )
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines == [
+        "workforce: run failed: caseloads.csv: row 3, column child_ref: a quoted value has "
+        'text after its closing quote; a quote mark inside a value must be doubled ("")'
+    ], result.stderr
+    assert "CHILD-" not in result.stdout + result.stderr
+    assert not output.exists()
