@@ -3,23 +3,26 @@
 Grain: one ``RawExtract`` per extract file; its frame has one row per non-blank data row
 of the file (``source_row`` = the row number the user sees, header = row 1; for ``.xlsx``
 the sheet row), every known column as text exactly as it appeared once trimmed (empty ->
-null), so validation can report an offending value as the user wrote it.
+null), so validation can report an offending value as the user wrote it. Control
+characters (NUL included) are kept: validation reports them.
 
-Anything that stops the file being read at all raises ``RunFailure`` with one line naming
-the file and the reason.
+The file's extension picks its reader from ``workforce.readers.READERS``; this module
+finds the files, opens them, matches the header to the extract's columns and trims.
+Anything that stops a file being read at all raises ``RunFailure`` with one line naming
+the file and the reason, never quoting a value of the file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
+import errno
+import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
+from typing import BinaryIO
 
-import numpy as np
-import numpy.typing as npt
 import polars as pl
 
 from transforms.schema import (
@@ -29,13 +32,23 @@ from transforms.schema import (
     SOURCE_ROW,
     ExtractName,
     empty_findings,
+    findings_report,
 )
 from workforce.errors import RunFailure
+from workforce.readers import READERS, ReadTable, UnreadableValue, reader_for, supported_formats
+from workforce.readers.base import COLUMN_PLACEHOLDER
 
-SUPPORTED_SUFFIXES: tuple[str, ...] = (".csv", ".xlsx")
-_BOM = b"\xef\xbb\xbf"
-# Bytes of a CSV file scanned at a time when checking its record lengths.
-_SCAN_BLOCK_BYTES = 1 << 24
+# Columns whose values no reader finding or message shows (a child reference is personal
+# data about a child): their findings name the row and column only.
+UNSHOWN_VALUES: dict[ExtractName, frozenset[str]] = {"caseloads": frozenset({"child_ref"})}
+
+# What trimming removes from both ends of a value: spaces (Unicode's too, such as the
+# no-break space Excel users paste), tabs and line breaks. Never another control character
+# (NUL, vertical tab, form feed...): those must reach validation, which reports them.
+TRIMMED_WHITESPACE = (
+    " \t\n\r\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+    "\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 
 
 @dataclass(frozen=True)
@@ -45,7 +58,7 @@ class RawExtract:
     name: ExtractName
     path: Path
     frame: pl.DataFrame  # source_row (Int64) + every known column as pl.String
-    ignored_columns: tuple[str, ...]  # extra columns, as written in the header
+    ignored_columns: tuple[str, ...]  # extra columns, as written in the header (once each)
     # What the reader found wrong with single cells or the file (REPORT_FINDINGS_SCHEMA):
     # validation quarantines the rows of its error findings and keeps those of warnings.
     findings: pl.DataFrame = field(default_factory=empty_findings)
@@ -74,11 +87,17 @@ def _folder_date(name: str) -> dt.date | None:
 
 
 def _extract_files(folder: Path) -> dict[ExtractName, list[Path]]:
-    """Files in ``folder`` named after an extract (any extension), by extract."""
+    """Entries of ``folder`` named after an extract, by extract: with a readable extension
+    whatever they are (a folder or a broken link named ``staff.csv`` is an extract that
+    cannot be read, not a missing one), otherwise only regular files."""
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as error:
+        raise RunFailure(f"{folder}: the folder cannot be listed ({_reason(error)})") from None
     found: dict[ExtractName, list[Path]] = {}
-    for entry in sorted(folder.iterdir()):
+    for entry in entries:
         stem = entry.stem.strip().lower()
-        if entry.is_file() and stem in EXTRACT_NAMES:
+        if stem in EXTRACT_NAMES and (reader_for(entry) is not None or entry.is_file()):
             found.setdefault(stem, []).append(entry)
     return found
 
@@ -108,27 +127,26 @@ def find_drop(input_dir: Path, as_of: dt.date) -> tuple[Path, dt.date | None]:
 
 def read_drop(drop_dir: Path, drop_date: dt.date | None = None) -> Drop:
     """Read every extract present in ``drop_dir``; ``RunFailure`` when a required extract
-    is missing, a name has both a ``.csv`` and an ``.xlsx`` file, or a file cannot be read."""
+    is missing, a name has files in two readable formats, or a file cannot be read."""
     if not drop_dir.is_dir():
         raise RunFailure(f"{drop_dir}: drop folder not found")
     files = _extract_files(drop_dir)
     extracts: dict[ExtractName, RawExtract] = {}
     for name in EXTRACT_NAMES:
         candidates = files.get(name, [])
-        readable = [path for path in candidates if path.suffix.lower() in SUPPORTED_SUFFIXES]
+        readable = [path for path in candidates if reader_for(path) is not None]
         if len(readable) > 1:
             both = " and ".join(path.name for path in readable)
             raise RunFailure(f"{drop_dir}: both {both} found; keep only one {name} file")
         if not readable and candidates:
             raise RunFailure(
-                f"{candidates[0].name}: unsupported file type; save it as CSV UTF-8 (.csv) "
-                "or Excel workbook (.xlsx)"
+                f"{candidates[0].name}: unsupported file type; save it as {supported_formats()}"
             )
         if not readable:
             if name in REQUIRED_EXTRACTS:
+                expected = " or ".join(f"{name}{suffix}" for suffix in READERS)
                 raise RunFailure(
-                    f"{drop_dir}: required extract {name} is missing "
-                    f"(expected {name}.csv or {name}.xlsx)"
+                    f"{drop_dir}: required extract {name} is missing (expected {expected})"
                 )
             continue
         extracts[name] = read_extract(name, readable[0])
@@ -136,183 +154,172 @@ def read_drop(drop_dir: Path, drop_date: dt.date | None = None) -> Drop:
 
 
 def read_extract(name: ExtractName, path: Path) -> RawExtract:
-    """Read one extract file; the extension picks the reader."""
-    if path.suffix.lower() == ".xlsx":
-        header, cells = _read_xlsx(path)
-    else:
-        header, cells = _read_csv(path)
-    return _raw_extract(name, path, header, cells)
+    """Read one extract file with the reader its extension picks."""
+    reader = reader_for(path)
+    if reader is None:
+        raise RunFailure(f"{path.name}: unsupported file type; save it as {supported_formats()}")
+    with open_extract_file(path) as source:
+        try:
+            table = reader.read(source, path.name)
+        except UnreadableValue as failure:
+            label = _column_label(name, failure.column_index, failure.header_cell)
+            raise RunFailure(failure.message(label)) from None
+        except OSError as error:  # e.g. an I/O error half way through the file
+            raise RunFailure(f"{path.name}: cannot be read ({_reason(error)})") from None
+    return _raw_extract(name, path, table)
 
 
-def _read_csv(path: Path) -> tuple[list[str | None], pl.DataFrame]:
-    """Header cells and the data cells (columns ``c0..``, plus ``source_row``) of a CSV."""
-    data = path.read_bytes()
+def open_extract_file(path: Path) -> BinaryIO:
+    """``path`` opened for reading; ``RunFailure`` naming the file when it exists but is
+    not a readable regular file (a folder, a broken or looping link, a device or pipe, no
+    permission). Opened without blocking, so a pipe cannot hang the run."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise RunFailure(
-            f"{path.name}: not UTF-8 text (byte 0x{data[error.start]:02X} on line {line}); "
-            "save it as CSV UTF-8"
-        ) from None
-    if data.startswith(_BOM):
-        data = data[len(_BOM) :]
-        text = text[1:]
-    if not text.strip():
-        raise RunFailure(f"{path.name}: the file is empty (no header row)")
-    del text  # as large as the file, and no longer needed
-    _check_record_lengths(path.name, data)
+        descriptor = os.open(path, flags)
+    except OSError as error:
+        raise RunFailure(f"{path.name}: cannot be read: {_open_problem(path, error)}") from None
     try:
-        cells = pl.read_csv(
-            data, has_header=False, infer_schema=False, quote_char='"', raise_if_empty=True
-        )
-    except (pl.exceptions.PolarsError, ValueError) as error:
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise RunFailure(f"{path.name}: cannot be read as CSV ({reason})") from None
-    cells = cells.rename({old: f"c{index}" for index, old in enumerate(cells.columns)})
-    header = list(cells.row(0))
-    body = cells.slice(1).with_row_index(SOURCE_ROW, offset=2)
-    return header, body.with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
+        mode = os.fstat(descriptor).st_mode
+    except OSError as error:
+        os.close(descriptor)
+        raise RunFailure(f"{path.name}: cannot be read: {_reason(error)}") from None
+    if stat.S_ISREG(mode):
+        return os.fdopen(descriptor, "rb")
+    os.close(descriptor)
+    kind = "a folder, not a file" if stat.S_ISDIR(mode) else _NOT_REGULAR
+    raise RunFailure(f"{path.name}: cannot be read: it is {kind}{_REPLACE}")
 
 
-def _check_record_lengths(file_name: str, data: bytes) -> None:
-    """Fail when a record has a different number of values than the header (a truncated
-    or ragged file) or a quoted value is never closed. A record ends at a line feed that
-    is outside quotes (an even number of quote marks before it: an escaped ``""`` keeps
-    the count even) and its values are the commas outside quotes plus one; blank records
-    are allowed (they are skipped later).
-
-    The file is scanned in blocks of ``_SCAN_BLOCK_BYTES`` with numpy, so memory stays a
-    small multiple of the block however large the extract is."""
-    quote, line_feed, comma = (ord(mark) for mark in '"\n,')
-    scanned = np.frombuffer(data, dtype=np.uint8)
-    record_ends: list[npt.NDArray[np.int64]] = []
-    commas_before_end: list[npt.NDArray[np.int64]] = []
-    quotes_so_far = commas_so_far = 0
-    for offset in range(0, len(scanned), _SCAN_BLOCK_BYTES):
-        block = scanned[offset : offset + _SCAN_BLOCK_BYTES]
-        quotes = np.flatnonzero(block == quote)
-        feeds = np.flatnonzero(block == line_feed)
-        commas = np.flatnonzero(block == comma)
-        outside = commas[(quotes_so_far + np.searchsorted(quotes, commas)) % 2 == 0]
-        ends = feeds[(quotes_so_far + np.searchsorted(quotes, feeds)) % 2 == 0]
-        record_ends.append(ends + offset)
-        commas_before_end.append(commas_so_far + np.searchsorted(outside, ends))
-        quotes_so_far += len(quotes)
-        commas_so_far += len(outside)
-    # The last record runs from the last record-ending line feed to the end of the file.
-    ends = np.concatenate([*record_ends, np.array([len(data)], dtype=np.int64)])
-    commas_before = np.concatenate([*commas_before_end, np.array([commas_so_far])])
-    values = np.diff(commas_before, prepend=0) + 1
-    if quotes_so_far % 2 == 1:
-        raise RunFailure(
-            f"{file_name}: row {len(ends)} opens a quoted value that is never closed; "
-            "the file looks truncated"
-        )
-    starts = np.concatenate([np.array([0], dtype=np.int64), ends[:-1] + 1])
-    expected = int(values[0])
-    # Records with another count are few: each is either blank (allowed) or the error.
-    for record in np.flatnonzero(values != expected).tolist():
-        if data[starts[record] : ends[record]].decode("utf-8").strip():
-            raise RunFailure(
-                f"{file_name}: row {record + 1} has {values[record]} values but the header "
-                f"has {expected} columns; the file looks truncated or ragged"
-            )
+_NOT_REGULAR = "not a regular file (a device, pipe or socket)"
+_REPLACE = "; replace it with the extract file"
 
 
-def _read_xlsx(path: Path) -> tuple[list[str | None], pl.DataFrame]:
-    """Header cells and data cells (columns ``c0..``, plus ``source_row`` = sheet row) of
-    the first sheet of a workbook."""
-    import openpyxl
-
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a damaged file
-        raise RunFailure(
-            f"{path.name}: cannot be opened as an Excel workbook ({type(error).__name__})"
-        ) from None
-    try:
-        sheet = workbook.worksheets[0]
-        # Some writers record wrong sheet dimensions; read every cell actually stored.
-        sheet.reset_dimensions()
-        rows = list(sheet.iter_rows(min_row=1, values_only=True))
-    except Exception as error:
-        raise RunFailure(
-            f"{path.name}: cannot be read as an Excel workbook ({type(error).__name__})"
-        ) from None
-    finally:
-        workbook.close()
-    if not rows or all(value is None for value in rows[0]):
-        raise RunFailure(f"{path.name}: the first sheet has no header in row 1")
-    # openpyxl hands cells over one Python object at a time (there is no columnar xlsx
-    # reader here), so turning each cell into text is one pass over the cells.
-    columns = list(itertools.zip_longest(*rows))
-    data = {
-        f"c{index}": pl.Series(list(map(_cell_text, column[1:])), dtype=pl.String)
-        for index, column in enumerate(columns)
-    }
-    header = [_cell_text(column[0]) for column in columns]
-    body = pl.DataFrame(data).with_row_index(SOURCE_ROW, offset=2)
-    return header, body.with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
+def _open_problem(path: Path, error: OSError) -> str:
+    if error.errno == errno.ELOOP:
+        return f"it is a symbolic link that loops back on itself{_REPLACE}"
+    if isinstance(error, FileNotFoundError) and path.is_symlink():
+        return f"it is a symbolic link to a file that does not exist{_REPLACE}"
+    if isinstance(error, IsADirectoryError):
+        return f"it is a folder, not a file{_REPLACE}"
+    if isinstance(error, PermissionError):
+        return "permission denied; give the account running the pipeline read access"
+    return _reason(error)
 
 
-def _cell_text(value: object) -> str | None:
-    """An Excel cell as the text a user would type: dates ISO, whole numbers without
-    ".0", decimals without exponent."""
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        if value.is_integer():
-            return str(int(value))
-        return format(Decimal(repr(value)), "f")
-    return str(value)
+def _reason(error: OSError) -> str:
+    return (error.strerror or type(error).__name__).lower()
 
 
-def _raw_extract(
-    name: ExtractName, path: Path, header: Sequence[str | None], cells: pl.DataFrame
-) -> RawExtract:
-    """Match the header to the extract's columns, trim every value, drop blank rows."""
-    canonical = [(cell or "").strip().lower() for cell in header]
-    seen: set[str] = set()
-    for column in canonical:
-        if column and column in seen:
+def _canonical(cell: str | None) -> str:
+    return (cell or "").strip(TRIMMED_WHITESPACE).lower()
+
+
+def _column_label(name: ExtractName, index: int, header_cell: str | None) -> str:
+    """``column child_ref`` when the header cell names one of the extract's columns, else
+    ``column 3`` (a header cell that is not a known name may be a value of the file)."""
+    known = {spec.name for spec in EXTRACT_COLUMNS[name]}
+    canonical = _canonical(header_cell)
+    return f"column {canonical}" if canonical in known else f"column {index + 1}"
+
+
+def _raw_extract(name: ExtractName, path: Path, table: ReadTable) -> RawExtract:
+    """Match the header to the extract's columns, trim every value, drop blank rows, name
+    the columns of the reader's findings."""
+    header = table.header
+    canonical = [_canonical(cell) for cell in header]
+    specs = EXTRACT_COLUMNS[name]
+    known = [spec.name for spec in specs]
+    for column in known:
+        if canonical.count(column) > 1:
             raise RunFailure(f"{path.name}: column {column} appears more than once in the header")
-        seen.add(column)
-    known = [spec.name for spec in EXTRACT_COLUMNS[name]]
-    missing = [column for column in known if column not in seen]
+    present = set(canonical)
+    missing = [spec.name for spec in specs if spec.required_header and spec.name not in present]
     if missing:
-        hint = ""
-        if len(header) == 1 and any(mark in (header[0] or "") for mark in (";", "\t", "|")):
-            hint = " (the header has one column: is the file comma separated?)"
         raise RunFailure(
             f"{path.name}: required column{'s' if len(missing) > 1 else ''} missing: "
-            f"{', '.join(missing)}{hint}"
+            f"{', '.join(missing)}{_delimiter_hint(header)}"
         )
-    position = {column: index for index, column in enumerate(canonical) if column}
-    trimmed = cells.select(
+    position = {column: index for index, column in enumerate(canonical) if column in known}
+    trimmed = table.cells.select(
         SOURCE_ROW,
         *(
-            pl.col(f"c{index}").str.strip_chars().replace("", None).alias(f"c{index}")
+            pl.col(f"c{index}").str.strip_chars(TRIMMED_WHITESPACE).replace("", None)
             for index in range(len(header))
         ),
     )
     frame = trimmed.select(
-        SOURCE_ROW, *(pl.col(f"c{position[column]}").alias(column) for column in known)
-    ).filter(~pl.all_horizontal(pl.col(known).is_null()))
+        SOURCE_ROW,
+        *(
+            pl.col(f"c{position[column]}").alias(column)
+            if column in position
+            else pl.lit(None, pl.String).alias(column)  # an optional column not supplied
+            for column in known
+        ),
+    )
+    findings = _named_findings(name, table.findings, canonical, position)
+    flagged = findings.filter(pl.col("row").is_not_null()).get_column("row")
+    frame = frame.filter(
+        ~pl.all_horizontal(pl.col(known).is_null()) | pl.col(SOURCE_ROW).is_in(flagged.implode())
+    )
+    return RawExtract(
+        name=name,
+        path=path,
+        frame=frame,
+        ignored_columns=_ignored_columns(header, canonical, known, trimmed),
+        findings=findings,
+    )
+
+
+def _delimiter_hint(header: Sequence[str | None]) -> str:
+    if len(header) == 1 and any(mark in (header[0] or "") for mark in (";", "\t", "|")):
+        return " (the header has one column: is the file comma separated?)"
+    return ""
+
+
+def _ignored_columns(
+    header: Sequence[str | None], canonical: list[str], known: list[str], trimmed: pl.DataFrame
+) -> tuple[str, ...]:
+    """Extra columns as written in the header, each name once (two ``notes`` columns are
+    one ignored column); a column without a header is listed only if it holds a value."""
     ignored: list[str] = []
+    seen: set[str] = set()
     for index, cell in enumerate(header):
-        if canonical[index] in known:
+        column = canonical[index]
+        if column in known or column in seen:
             continue
-        if canonical[index]:
-            ignored.append((cell or "").strip())
+        if column:
+            seen.add(column)
+            ignored.append((cell or "").strip(TRIMMED_WHITESPACE))
         elif trimmed.get_column(f"c{index}").null_count() < trimmed.height:
             ignored.append(f"(unnamed column {index + 1})")
-    return RawExtract(name=name, path=path, frame=frame, ignored_columns=tuple(ignored))
+    return tuple(ignored)
+
+
+def _named_findings(
+    name: ExtractName, findings: pl.DataFrame, canonical: list[str], position: dict[str, int]
+) -> pl.DataFrame:
+    """The reader's findings in the report's schema: cell findings of the extract's columns
+    named after them (those of ignored columns do not matter and are dropped)."""
+    by_index = pl.DataFrame(
+        {"column_index": list(position.values()), "column": list(position)},
+        schema={"column_index": pl.Int64, "column": pl.String},
+    )
+    named = findings.join(by_index, on="column_index", how="left").filter(
+        pl.col("column_index").is_null() | pl.col("column").is_not_null()
+    )
+    return findings_report(
+        named.select(
+            pl.lit(name, pl.String).alias("extract"),
+            pl.col(SOURCE_ROW).alias("row"),
+            "column",
+            "rule",
+            "severity",
+            pl.when(pl.col("column").is_in(sorted(UNSHOWN_VALUES.get(name, ()))))
+            .then(None)
+            .otherwise(pl.col("value"))
+            .alias("value"),
+            pl.col("message").str.replace_all(
+                COLUMN_PLACEHOLDER, pl.col("column").fill_null(""), literal=True
+            ),
+        )
+    )
