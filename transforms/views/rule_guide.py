@@ -51,6 +51,11 @@ RULE_GUIDES: dict[str, RuleGuide] = {
         "Excel error value (#N/A, #REF!…)",
         "Fix the formula or value in the workbook that produced the error.",
     ),
+    "hidden_sheet": RuleGuide(
+        "First sheet is hidden",
+        "The first sheet was read although it is hidden: check it holds the extract, or move "
+        "the right sheet first.",
+    ),
     "code_list": RuleGuide(
         "Not one of the allowed codes",
         "Use one of the codes listed in the message (see the extract specification).",
