@@ -7,6 +7,7 @@ import itertools
 import re
 import shutil
 import subprocess
+import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime
@@ -754,3 +755,29 @@ def test_empty_inputs_still_make_valid_tables(tmp_path: Path) -> None:
             assert len(rows) >= 2  # header and at least one row, as Excel requires
     summary = _table_cells(book["Summary"], "SummaryHeadlines")
     assert {c.value for c in summary["Status"]} == {"No data"}
+
+
+def test_a_damaged_workbook_is_caught_before_publication(saved: Path, tmp_path: Path) -> None:
+    from workforce.errors import RunFailure
+    from workforce.workbook.check import check_workbook
+
+    check_workbook(saved)  # the real one passes
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(damaged, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet2.xml":
+                data = data.replace(b"</sheetData>", "<c>\uffff</c></sheetData>".encode())
+            target.writestr(item, data)
+    with pytest.raises(RunFailure, match=r"damaged \(xl/worksheets/sheet2.xml"):
+        check_workbook(damaged)
+    too_long = tmp_path / "long.xlsx"
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(too_long, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet2.xml":
+                cell = b'<row r="999"><c r="A999" t="inlineStr"><is><t>' + b"x" * 40_000
+                data = data.replace(b"</sheetData>", cell + b"</t></is></c></row></sheetData>")
+            target.writestr(item, data)
+    with pytest.raises(RunFailure, match="more than 32,767 characters"):
+        check_workbook(too_long)

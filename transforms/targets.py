@@ -28,7 +28,6 @@ NO_DATA = "no_data"
 MET = "met"
 WITHIN_TOLERANCE = "within_tolerance"
 MISSED = "missed"
-STATUSES: tuple[str, ...] = (NO_TARGET, NO_DATA, MET, WITHIN_TOLERANCE, MISSED)
 
 # Floating-point noise must never flip a status: comparisons are made on values rounded
 # to this many decimal places.

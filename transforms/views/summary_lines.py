@@ -14,9 +14,9 @@ import polars as pl
 
 from transforms.calendar import last_month_end
 from transforms.scopes import SCOPE, SCOPE_VALUE, TEAM
-from transforms.targets import MET, MISSED, WITHIN_TOLERANCE
+from transforms.targets import MISSED
 from transforms.views.changes import shown_change
-from transforms.views.labels import STATUS_WORDS
+from transforms.views.labels import RAG_STATUSES, STATUS_WORDS
 from transforms.views.text import day, listing, percent, points
 
 KPI = "agency_rate"
@@ -75,7 +75,7 @@ def status_change_line(history: pl.DataFrame, as_of: date) -> str | None:
     now, before = _team_rates(history, as_of), _team_rates(history, since)
     if now.height == 0 or before.height == 0:
         return None
-    rag = [MET, WITHIN_TOLERANCE, MISSED]
+    rag = list(RAG_STATUSES)
     changed = (
         now.join(before, on="team", suffix="_before")
         .filter(
@@ -106,7 +106,7 @@ def status_change_line(history: pl.DataFrame, as_of: date) -> str | None:
 def missing_line(history: pl.DataFrame, as_of: date) -> str | None:
     """Teams missing the agency-rate target now, worst first."""
     now = _team_rates(history, as_of).filter(pl.col("status").is_not_null())
-    rated = now.filter(pl.col("status").is_in([MET, WITHIN_TOLERANCE, MISSED]))
+    rated = now.filter(pl.col("status").is_in(list(RAG_STATUSES)))
     if rated.height == 0:
         return None
     missing = rated.filter(pl.col("status") == MISSED).sort(

@@ -22,6 +22,7 @@ from workforce.settings import Settings
 from workforce.workbook.agency import agency_sheet
 from workforce.workbook.benchmarks import benchmarks_sheet
 from workforce.workbook.caseloads import caseloads_sheet
+from workforce.workbook.check import check_workbook
 from workforce.workbook.context import WorkbookContext
 from workforce.workbook.data_quality import data_quality_sheet
 from workforce.workbook.definitions_sheet import definitions_sheet
@@ -75,8 +76,10 @@ def build_workbook(
 
 
 def save_workbook(workbook: openpyxl.Workbook, path: Path) -> None:
-    """Plain save (the caller writes to a temporary name and renames it into place)."""
+    """Save, then reopen and check the file (``check.check_workbook``): the caller writes to
+    a temporary name and publishes it only when this returns."""
     workbook.save(path)
+    check_workbook(path)
 
 
 def _document_properties(workbook: openpyxl.Workbook, context: WorkbookContext) -> None:
