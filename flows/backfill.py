@@ -34,7 +34,7 @@ from flows.tasks import (
     write_outputs,
 )
 from transforms.backfill import Every, backfill_dates
-from workforce.benchmarks_io import Benchmarks
+from workforce.dfe_indicators import Benchmarks
 from workforce.extract_io import Drop
 from workforce.report_files import backfill_folder
 from workforce.settings import RunSettings, Settings, load_settings

@@ -24,7 +24,7 @@ from transforms.report import (
     series_with_trends,
 )
 from transforms.targets import targets_frame
-from workforce.benchmarks_io import Benchmarks, load_benchmarks
+from workforce.dfe_indicators import Benchmarks, load_benchmarks
 from workforce.extract_io import Drop, find_drop, read_drop
 from workforce.report_files import write_backfill, write_report
 from workforce.settings import Settings

@@ -24,7 +24,7 @@ from transforms import calendar
 from transforms.definitions import METRICS, METRICS_BY_NAME, metrics_available
 from transforms.report import RunReport, extract_summaries
 from transforms.schema import ExtractName, findings_report
-from workforce.benchmarks_io import parse_dfe_indicators
+from workforce.dfe_indicators import parse_dfe_indicators
 from workforce.settings import Settings, load_settings
 from workforce.workbook import SHEET_NAMES, build_workbook, save_workbook
 from workforce.workbook.cells import clean_text, escape_header_footer

@@ -12,9 +12,9 @@ from datetime import date
 
 import polars as pl
 
-from transforms.benchmarks import latest_comparators
 from transforms.calendar import last_month_end, year_earlier
 from transforms.definitions import METRICS_BY_NAME
+from transforms.dfe_comparison import latest_comparators
 from transforms.schema import ExtractName
 from transforms.scopes import SCOPE, TRUST
 from transforms.targets import NO_DATA

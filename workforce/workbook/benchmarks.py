@@ -9,15 +9,15 @@ from __future__ import annotations
 import polars as pl
 from openpyxl.worksheet.worksheet import Worksheet
 
-from transforms.benchmarks import (
+from transforms.definitions import METRICS_BY_NAME
+from transforms.dfe_comparison import (
     BENCHMARK_METRICS,
     latest_year,
     neighbour_names,
     publication_label,
 )
-from transforms.definitions import METRICS_BY_NAME
 from transforms.scopes import SCOPE, TRUST
-from transforms.views.benchmarks import benchmark_view, year_columns
+from transforms.views.dfe_comparison import benchmark_view, year_columns
 from workforce.workbook.cells import INTEGER, QUARTILE_FILLS, change_format, value_format
 from workforce.workbook.context import WorkbookContext
 from workforce.workbook.layout import SheetLayout

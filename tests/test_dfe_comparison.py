@@ -9,14 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.benchmarks import (
+from transforms.dfe_comparison import (
     benchmark_table,
     latest_comparators,
     national_ranks,
     published_years,
     quartile_band,
 )
-from workforce.benchmarks_io import parse_dfe_indicators, read_dfe_indicators
+from workforce.dfe_indicators import parse_dfe_indicators, read_dfe_indicators
 from workforce.errors import RunFailure
 
 HEADER = (

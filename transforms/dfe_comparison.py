@@ -1,7 +1,7 @@
 """The Trust beside the DfE's published workforce indicators, laid out like the DfE's
 Local Authority Interactive Tool (LAIT).
 
-Input: the typed indicator frame of ``workforce.benchmarks_io`` (one row per area per
+Input: the typed indicator frame of ``workforce.dfe_indicators`` (one row per area per
 reporting year). Outputs:
 - ``national_ranks``: one row per (metric, reporting year, local authority with a
   published value): its national rank (1 = best by the metric's polarity, ties take the

@@ -3,7 +3,7 @@ its region, its statistical neighbours and England, with the change on the year 
 shown units (points for rates), the national rank and band, and the Trust's own value now.
 
 Grain of ``benchmark_view``: one row per (indicator, comparison area), as
-``transforms.benchmarks.benchmark_table``, plus display columns.
+``transforms.dfe_comparison.benchmark_table``, plus display columns.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 
 import polars as pl
 
-from transforms.benchmarks import benchmark_table
 from transforms.definitions import METRICS_BY_NAME
+from transforms.dfe_comparison import benchmark_table
 from transforms.views.changes import display_decimals, display_scale, shown_change
 from transforms.views.labels import AREA_WORDS
 
