@@ -145,6 +145,7 @@ def followed_starters(extracts: Extracts, as_of: date) -> pl.LazyFrame:
             (until - pl.col("start_date")).dt.total_days().cast(pl.Int64).alias("time_days"),
             left.alias("left"),
         )
+        .cast(FOLLOWED_SCHEMA)  # type: ignore[arg-type]
     )
 
 
