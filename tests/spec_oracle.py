@@ -457,3 +457,153 @@ def oracle_targets(metrics: pl.DataFrame, targets: Sequence[OracleTarget]) -> pl
         "status": pl.String(),
     }
     return pl.DataFrame(rows, schema=schema)
+
+
+# --- outlook.md §1: the committed outlook ---------------------------------------------------
+
+# "the stocks employed_fte, employed_headcount, agency_fte, agency_headcount, agency_rate,
+# agency_rate_headcount, agency_to_permanent_ratio, vacancy_fte, vacancy_rate,
+# vacancy_agency_cover_rate"
+OUTLOOK_STOCKS = (
+    "employed_fte",
+    "employed_headcount",
+    "agency_fte",
+    "agency_headcount",
+    "agency_rate",
+    "agency_rate_headcount",
+    "agency_to_permanent_ratio",
+    "vacancy_fte",
+    "vacancy_rate",
+    "vacancy_agency_cover_rate",
+)
+
+
+def oracle_outlook_dates(as_of: dt.date) -> list[dt.date]:
+    """The 12 month-ends after D (D itself excluded): walk forward a day at a time and
+    keep each day whose next day is the first of a month."""
+    found: list[dt.date] = []
+    day = as_of
+    while len(found) < 12:
+        day += dt.timedelta(days=1)
+        if (day + dt.timedelta(days=1)).day == 1:
+            found.append(day)
+    return found
+
+
+def oracle_outlook(
+    extracts: Extracts,
+    as_of: dt.date,
+    targets: Sequence[OracleTarget],
+    caseload_threshold: int = 20,
+    working_days_per_year: float = 253.0,
+) -> pl.DataFrame:
+    """``outlook.csv`` rows: the stock metrics on each outlook date M, exactly as a run on
+    M computes them (the oracle's own metrics and targets)."""
+    metrics = oracle_metrics(
+        extracts, oracle_outlook_dates(as_of), caseload_threshold, working_days_per_year
+    )
+    stocks = metrics.filter(pl.col("metric").is_in(OUTLOOK_STOCKS))
+    return oracle_targets(stocks, targets)
+
+
+# --- outlook.md §3: retention by recruitment route --------------------------------------------
+
+RETENTION_HORIZONS = (182, 365, 730)
+RETENTION_ORACLE_SCHEMA: dict[str, pl.DataType] = {
+    "as_of": pl.Date(),
+    "route": pl.String(),
+    "cohort": pl.String(),
+    "horizon_days": pl.Int64(),
+    "starters": pl.Int64(),
+    "at_risk": pl.Int64(),
+    "leavers": pl.Int64(),
+    "retained": pl.Float64(),
+}
+
+
+def next_spell_after_move(spell: Row, staff_sw: list[Row]) -> Row | None:
+    """The social-work spell of the same employee starting 1 to 7 days after this one
+    ends (the spell an internal move goes to), if any."""
+    if spell["end_date"] is None:
+        return None
+    for other in staff_sw:
+        if other is spell or other["employee_id"] != spell["employee_id"]:
+            continue
+        if 0 < (other["start_date"] - spell["end_date"]).days <= INTERNAL_MOVE_MAX_GAP_DAYS:
+            return other
+    return None
+
+
+def financial_year(day: dt.date) -> str:
+    """``2024-25`` for 1 April 2024 to 31 March 2025."""
+    first = day.year if day.month >= 4 else day.year - 1
+    return f"{first}-{str(first + 1)[-2:]}"
+
+
+def starter_route(spell: Row, agency_sw: list[Row]) -> str:
+    """First that applies: agency_conversion, international, newly_qualified, other."""
+    if is_agency_conversion(spell, agency_sw):
+        return "agency_conversion"
+    if spell["start_origin"] == START_ORIGIN_INTERNATIONAL:
+        return "international"
+    if spell["start_origin"] == START_ORIGIN_NEWLY_QUALIFIED:
+        return "newly_qualified"
+    return "other"
+
+
+def time_in_post(spell: Row, staff_sw: list[Row], as_of: dt.date) -> tuple[int, bool]:
+    """(days, left): follow internal moves to the first spell end that is a leaver event;
+    an end on or before D is a leaving after end − start days, else censored at D − start."""
+    current = spell
+    while (following := next_spell_after_move(current, staff_sw)) is not None:
+        current = following
+    end = current["end_date"]
+    if end is not None and end <= as_of:
+        return (end - spell["start_date"]).days, True
+    return (as_of - spell["start_date"]).days, False
+
+
+def kaplan_meier_at(times: list[tuple[int, bool]], horizon: int) -> Fraction:
+    """S(h) = Π (1 − d_τ / n_τ) over the distinct event times τ ≤ h."""
+    survival = Fraction(1)
+    for tau in sorted({t for t, left in times if left and t <= horizon}):
+        d = sum(1 for t, left in times if left and t == tau)
+        n = sum(1 for t, _ in times if t >= tau)
+        survival *= 1 - Fraction(d, n)
+    return survival
+
+
+def oracle_retention(extracts: Extracts, as_of: dt.date) -> pl.DataFrame:
+    """``retention.csv`` rows for D, the slow way."""
+    staff_sw = [row for row in extracts.staff.to_dicts() if is_social_work(row)]
+    agency_sw = [row for row in extracts.agency.to_dicts() if is_social_work(row)]
+    groups: dict[tuple[str, str], list[tuple[int, bool]]] = defaultdict(list)
+    for spell in staff_sw:
+        # A starter event with start_date ≤ D (a rejoiner is a second starter).
+        if spell["start_date"] > as_of or is_preceded_within_7_days(spell, staff_sw):
+            continue
+        route = starter_route(spell, agency_sw)
+        cohort = financial_year(spell["start_date"])
+        followed = time_in_post(spell, staff_sw, as_of)
+        for group in ((route, cohort), (route, "all"), ("all", cohort), ("all", "all")):
+            groups[group].append(followed)
+    rows: list[Row] = []
+    for (route, cohort), times in groups.items():
+        for horizon in RETENTION_HORIZONS:
+            at_risk = sum(1 for t, _ in times if t >= horizon)
+            rows.append(
+                {
+                    "as_of": as_of,
+                    "route": route,
+                    "cohort": cohort,
+                    "horizon_days": horizon,
+                    "starters": len(times),
+                    "at_risk": at_risk,
+                    "leavers": sum(1 for t, left in times if left and t <= horizon),
+                    "retained": float(kaplan_meier_at(times, horizon)) if at_risk else None,
+                }
+            )
+    rows.sort(
+        key=lambda r: (r["as_of"].isoformat(), r["route"], r["cohort"], str(r["horizon_days"]))
+    )
+    return pl.DataFrame(rows, schema=RETENTION_ORACLE_SCHEMA)

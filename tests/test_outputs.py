@@ -9,8 +9,17 @@ import polars as pl
 import pytest
 
 from transforms.findings import combine_findings, stale_drop_finding
+from transforms.retention import RETENTION_SCHEMA
 from transforms.schema import FINDING_COLUMNS, FINDINGS_SCHEMA
-from workforce.outputs import METRICS_CSV_COLUMNS, publish, write_findings_csv, write_metrics_csv
+from workforce.outputs import (
+    METRICS_CSV_COLUMNS,
+    RETENTION_CSV_COLUMNS,
+    publish,
+    write_findings_csv,
+    write_metrics_csv,
+    write_outlook_csv,
+    write_retention_csv,
+)
 
 
 def _metrics() -> pl.DataFrame:
@@ -131,3 +140,46 @@ def test_published_files_are_readable_as_any_new_file_would_be(tmp_path: Path) -
     os.umask(mask)
     mode = stat.S_IMODE((tmp_path / "a.csv").stat().st_mode)
     assert mode == 0o666 & ~mask  # not mkstemp's owner-only 0600
+
+
+def test_outlook_csv_is_written_exactly_as_metrics_csv(tmp_path: Path) -> None:
+    write_outlook_csv(_metrics(), tmp_path / "outlook.csv")
+    write_metrics_csv(_metrics(), tmp_path / "metrics.csv")
+    assert (tmp_path / "outlook.csv").read_bytes() == (tmp_path / "metrics.csv").read_bytes()
+
+
+def test_retention_csv_has_contract_columns_order_and_empty_retained(tmp_path: Path) -> None:
+    day = dt.date(2026, 11, 20)
+    retention = pl.DataFrame(
+        [
+            (day, "other", "all", 730, 3, 0, 1, None),
+            (day, "all", "all", 182, 5, 4, 1, 0.8),
+            (day, "all", "2025-26", 182, 2, 1, 0, 1.0),
+            (day, "agency_conversion", "all", 365, 1, 1, 0, 1.0),
+            (day, "all", "all", 1095, 5, 0, 2, None),
+        ],
+        schema=RETENTION_SCHEMA,
+        orient="row",
+    )
+    path = tmp_path / "retention.csv"
+    write_retention_csv(retention, path)
+    lines = path.read_text().splitlines()
+    assert lines[0] == ",".join(RETENTION_CSV_COLUMNS)
+    assert RETENTION_CSV_COLUMNS == (
+        "as_of",
+        "route",
+        "cohort",
+        "horizon_days",
+        "starters",
+        "at_risk",
+        "leavers",
+        "retained",
+    )
+    # Character-code order: "2025-26" < "all", and a horizon "1095" before "182".
+    assert lines[1:] == [
+        "2026-11-20,agency_conversion,all,365,1,1,0,1.0",
+        "2026-11-20,all,2025-26,182,2,1,0,1.0",
+        "2026-11-20,all,all,1095,5,0,2,",
+        "2026-11-20,all,all,182,5,4,1,0.8",
+        "2026-11-20,other,all,730,3,0,1,",
+    ]

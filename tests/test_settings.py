@@ -78,3 +78,61 @@ def test_targets_in_a_config_replace_the_default_targets_whole(tmp_path: Path) -
         "target = 0.15\ntolerance = 0.01\n",
     )
     assert [t.metric for t in load_settings(path).targets] == ["turnover_rate"]
+
+
+def test_default_milestones_are_the_improvement_plan_january_2023() -> None:
+    rows = [(m.route, m.from_date, m.to_date, m.count) for m in load_settings().milestones]
+    assert rows == [
+        ("international", dt.date(2022, 11, 1), dt.date(2023, 1, 31), 40),
+        ("newly_qualified", dt.date(2022, 11, 1), dt.date(2023, 1, 31), 15),
+    ]
+
+
+MILESTONE = '[[milestones]]\nroute = "{route}"\nfrom = {start}\nto = {end}\ncount = {count}\n'
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"route": "internationl"}, "unknown route 'internationl'"),
+        ({"start": "2023-02-01"}, "ends before it starts"),
+        ({"count": "-1"}, "greater than or equal to 0"),
+        ({"count": "2.5"}, "count"),
+        ({"count": "true"}, "count"),
+    ],
+)
+def test_bad_milestones_are_refused_with_a_reason(
+    tmp_path: Path, fields: dict[str, str], message: str
+) -> None:
+    values = {"route": "international", "start": "2022-11-01", "end": "2023-01-31", "count": "40"}
+    path = _write(tmp_path, MILESTONE.format(**{**values, **fields}))
+    with pytest.raises(ValidationError, match=message):
+        load_settings(path)
+
+
+def test_a_milestone_has_no_default_fields(tmp_path: Path) -> None:
+    path = _write(tmp_path, '[[milestones]]\nroute = "all"\nfrom = 2024-04-01\nto = 2025-03-31\n')
+    with pytest.raises(ValidationError, match="count"):
+        load_settings(path)
+
+
+def test_milestones_in_a_config_replace_the_defaults_whole(tmp_path: Path) -> None:
+    one = MILESTONE.format(route="all", start="2024-04-01", end="2025-03-31", count=60)
+    assert [m.route for m in load_settings(_write(tmp_path, one)).milestones] == ["all"]
+    assert load_settings(_write(tmp_path, "milestones = []\n")).milestones == ()
+
+
+def test_a_rate_target_is_a_share_between_0_and_1(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        '[[targets]]\nmetric = "agency_rate"\nfrom = 2024-04-01\ncomparison = "<="\ntarget = 20\n',
+    )
+    with pytest.raises(ValidationError, match=r"write 20% as 0\.2"):
+        load_settings(path)
+    # A ratio is not a share: a target above 1 is allowed.
+    ratio = _write(
+        tmp_path,
+        '[[targets]]\nmetric = "agency_to_permanent_ratio"\nfrom = 2024-04-01\n'
+        'comparison = "<="\ntarget = 1.5\n',
+    )
+    assert load_settings(ratio).targets[0].target == 1.5

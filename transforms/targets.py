@@ -3,7 +3,9 @@
 Grains:
 - ``targets_frame``: one row per configured target period of a metric;
 - ``apply_targets``: the metrics frame unchanged in rows and order (one row per as_of,
-  scope, scope_value, metric), with ``target``, ``tolerance`` and ``status`` added.
+  scope, scope_value, metric), with ``target``, ``tolerance`` and ``status`` added;
+- ``with_covering_target``: any frame with ``as_of`` and ``metric``, unchanged in rows and
+  order, with the covering period's ``comparison``, ``target`` and ``tolerance`` added.
 """
 
 from __future__ import annotations
@@ -90,12 +92,13 @@ def status_expr(
     )
 
 
-def apply_targets(metrics: pl.DataFrame, targets: pl.DataFrame) -> pl.DataFrame:
-    """Adds ``target``, ``tolerance`` (Float64, null where no target period covers the
-    row's as_of) and ``status`` to a metrics frame (columns as_of, metric, value at
-    least). Targets apply at every scope."""
+def with_covering_target(frame: pl.DataFrame, targets: pl.DataFrame) -> pl.DataFrame:
+    """Adds ``comparison``, ``target`` and ``tolerance`` of the target period covering each
+    row's ``as_of`` for its ``metric`` (null where none does) to a frame with those two
+    columns at least; rows and order unchanged. When two periods of one metric cover a
+    date, the first in configuration order wins."""
     periods = targets.select(list(TARGETS_SCHEMA)).with_row_index("__period")
-    indexed = metrics.with_row_index("__row")
+    indexed = frame.with_row_index("__row")
     covering = (
         indexed.select("__row", "as_of", "metric")
         .join(periods, on="metric", how="inner")
@@ -107,13 +110,19 @@ def apply_targets(metrics: pl.DataFrame, targets: pl.DataFrame) -> pl.DataFrame:
         .unique(subset="__row", keep="first")
         .select("__row", "comparison", "target", "tolerance")
     )
+    return indexed.join(covering, on="__row", how="left").sort("__row").drop("__row")
+
+
+def apply_targets(metrics: pl.DataFrame, targets: pl.DataFrame) -> pl.DataFrame:
+    """Adds ``target``, ``tolerance`` (Float64, null where no target period covers the
+    row's as_of) and ``status`` to a metrics frame (columns as_of, metric, value at
+    least). Targets apply at every scope."""
     return (
-        indexed.join(covering, on="__row", how="left")
-        .sort("__row")
+        with_covering_target(metrics, targets)
         .with_columns(
             status_expr(
                 pl.col("value"), pl.col("comparison"), pl.col("target"), pl.col("tolerance")
             ).alias("status")
         )
-        .drop("__row", "comparison")
+        .drop("comparison")
     )

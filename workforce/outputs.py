@@ -1,4 +1,5 @@
-"""Writing the run's files: ``metrics.csv``, ``data_quality.csv`` and the workbook.
+"""Writing the run's files: ``metrics.csv``, ``outlook.csv``, ``retention.csv``,
+``data_quality.csv`` and the workbook.
 
 Every file is first written to a temporary name in its destination folder and then
 renamed into place, so a reader never sees half a file and a failed run leaves the
@@ -17,6 +18,7 @@ from typing import IO, cast
 
 import polars as pl
 
+from transforms.retention import RETENTION_SCHEMA, in_contract_order
 from transforms.schema import FINDING_COLUMNS
 
 METRICS_CSV_COLUMNS: tuple[str, ...] = (
@@ -52,6 +54,28 @@ def write_metrics_csv(metrics: pl.DataFrame, path: Path) -> None:
     # Floats are written unrounded (shortest representation that round-trips); an
     # undefined value is an empty cell, never 0 or NaN.
     metrics_csv_frame(metrics).write_csv(path, null_value="")
+
+
+def write_outlook_csv(outlook: pl.DataFrame, path: Path) -> None:
+    """``outlook.csv``: the committed outlook in exactly the columns, formats and order of
+    ``metrics.csv`` (outlook.md §1)."""
+    write_metrics_csv(outlook, path)
+
+
+RETENTION_CSV_COLUMNS: tuple[str, ...] = tuple(RETENTION_SCHEMA)
+
+
+def retention_csv_frame(retention: pl.DataFrame) -> pl.DataFrame:
+    """The ``retention.csv`` table: contract columns, ISO dates, sorted by as_of, route,
+    cohort, horizon_days in plain character-code order."""
+    return in_contract_order(retention.select(RETENTION_CSV_COLUMNS)).with_columns(
+        pl.col("as_of").dt.strftime("%Y-%m-%d")
+    )
+
+
+def write_retention_csv(retention: pl.DataFrame, path: Path) -> None:
+    # ``retained`` unrounded; empty (not 0) when nobody has been followed that long.
+    retention_csv_frame(retention).write_csv(path, null_value="")
 
 
 class MetricsCsvWriter:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from transforms.definitions import METRICS_BY_NAME
 from transforms.metrics import MetricParams
+from transforms.retention import ALL, ROUTES
 
 DEFAULT_CONFIG = Path(__file__).with_name("defaults.toml")
 
@@ -77,6 +78,43 @@ class Target(_Strict):
             raise ValueError(f"target period for {self.metric} ends before it starts")
         return self
 
+    @model_validator(mode="after")
+    def _a_rate_is_a_share(self) -> Target:
+        # A percentage is stored as a share: 20% is 0.2 (a target of 20 would never be
+        # missed, and "what it takes" needs 0 <= t <= 1).
+        if METRICS_BY_NAME[self.metric].unit == "percent" and not 0 <= self.target <= 1:
+            raise ValueError(
+                f"target {self.target} for {self.metric} is not a share between 0 and 1 "
+                f"(write 20% as 0.2)"
+            )
+        return self
+
+
+MILESTONE_ROUTES: tuple[str, ...] = (*ROUTES, ALL)
+
+
+class Milestone(_Strict):
+    """A recruitment milestone: at least ``count`` starters of ``route`` (``all``: any
+    route) with a start date from ``from`` to ``to`` inclusive."""
+
+    route: str
+    from_date: dt.date = Field(alias="from")
+    to_date: dt.date = Field(alias="to")
+    count: int = Field(ge=0, strict=True)
+
+    @field_validator("route")
+    @classmethod
+    def _known_route(cls, value: str) -> str:
+        if value not in MILESTONE_ROUTES:
+            raise ValueError(f"unknown route {value!r}: use one of {', '.join(MILESTONE_ROUTES)}")
+        return value
+
+    @model_validator(mode="after")
+    def _period_in_order(self) -> Milestone:
+        if self.to_date < self.from_date:
+            raise ValueError(f"milestone period for {self.route} ends before it starts")
+        return self
+
 
 class Settings(_Strict):
     trust: TrustSettings
@@ -85,6 +123,7 @@ class Settings(_Strict):
     benchmarks: BenchmarkSettings
     run: RunSettings
     targets: tuple[Target, ...]
+    milestones: tuple[Milestone, ...]
 
     def metric_params(self) -> MetricParams:
         """The settings the metrics engine takes."""
