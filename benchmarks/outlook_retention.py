@@ -105,9 +105,8 @@ def measure(drop_dir: Path, repeats: int) -> dict[str, Any]:
         select_outlook,
         what_it_takes,
     )
-    from transforms.report import metrics_with_targets
     from transforms.retention import retention_frame
-    from transforms.targets import targets_frame
+    from transforms.targets import metrics_with_targets, targets_frame
     from workforce.extract_io import read_drop
     from workforce.outputs import write_outlook_csv, write_retention_csv
     from workforce.settings import load_settings

@@ -16,6 +16,7 @@ import polars as pl
 from prefect import Task, task
 from prefect.cache_policies import NO_CACHE
 
+from transforms.outlook import milestones_frame
 from transforms.report import (
     RunReport,
     build_report,
@@ -77,6 +78,7 @@ def compute_report(
         rows_read=validation.rows_read,
         findings=[validation.findings, benchmarks.findings],
         benchmarks=benchmarks.indicators,
+        milestones=milestones_frame(settings.milestones),
         series=series,
     )
 

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from transforms.backfill import backfill_dates, date_chunks, rows_per_date_bound
-from transforms.report import metrics_with_targets, series_in_chunks, trust_rows
-from transforms.targets import targets_frame
+from transforms.report import series_in_chunks, trust_rows
+from transforms.targets import metrics_with_targets, targets_frame
 from workforce.extract_io import read_drop
 from workforce.outputs import MetricsCsvWriter, write_metrics_csv, write_metrics_csv_parts
 from workforce.settings import load_settings

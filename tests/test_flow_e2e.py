@@ -43,6 +43,8 @@ def test_nightly_publishes_workbook_and_csvs_under_the_as_of_folder(
     assert sorted(p.name for p in folder.iterdir()) == [
         "data_quality.csv",
         "metrics.csv",
+        "outlook.csv",
+        "retention.csv",
         f"workforce_stability_{AS_OF.isoformat()}.xlsx",
     ]
 

@@ -42,9 +42,9 @@ from transforms.outlook import (
     target_year_end,
     what_it_takes,
 )
-from transforms.report import metrics_with_targets, series_in_chunks
+from transforms.report import series_in_chunks
 from transforms.schema import Extracts
-from transforms.targets import MET, MISSED, status_expr, targets_frame
+from transforms.targets import MET, MISSED, metrics_with_targets, status_expr, targets_frame
 from workforce.extract_io import read_drop
 from workforce.outputs import write_metrics_csv, write_outlook_csv
 from workforce.settings import Milestone, Target, load_settings

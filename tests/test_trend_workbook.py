@@ -13,8 +13,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from tests.locations import SAMPLE_DROP
 from transforms.backfill import backfill_dates
-from transforms.report import metrics_with_targets, trust_rows
-from transforms.targets import targets_frame
+from transforms.report import trust_rows
+from transforms.targets import metrics_with_targets, targets_frame
 from transforms.views.trend import THEMES
 from workforce.extract_io import read_drop
 from workforce.settings import load_settings

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import polars as pl
@@ -22,7 +23,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from transforms import calendar
 from transforms.definitions import METRICS, METRICS_BY_NAME, metrics_available
+from transforms.outlook import (
+    MILESTONE_PROGRESS_SCHEMA,
+    OUTLOOK_METRICS,
+    WHAT_IT_TAKES_SCHEMA,
+    outlook_dates,
+)
 from transforms.report import RunReport, extract_summaries
+from transforms.retention import RETENTION_SCHEMA
 from transforms.schema import ExtractName, findings_report
 from workforce.dfe_indicators import parse_dfe_indicators
 from workforce.settings import Settings, load_settings
@@ -235,6 +243,75 @@ def make_report(
         ),
         benchmarks=benchmarks,
         team_areas=pl.DataFrame({"team": teams, "service_area": [SERVICE_AREA] * len(teams)}),
+        outlook=outlook_rows(supplied),
+        what_it_takes=levers_frame(),
+        retention=retention_rows(),
+        milestones=milestone_rows(),
+    )
+
+
+def outlook_rows(supplied: frozenset[ExtractName]) -> pl.DataFrame:
+    """The stock metrics on the 12 month-ends after the date: the agency rate falls on."""
+    ahead = [metric_rows(day, supplied, 0) for day in outlook_dates(AS_OF)]
+    rows = pl.concat(ahead).filter(pl.col("metric").is_in(OUTLOOK_METRICS))
+    months = pl.col("as_of").dt.month().cast(pl.Float64)
+    return rows.with_columns(
+        value=pl.when(pl.col("metric") == "agency_rate")
+        .then(0.26 - 0.005 * months)
+        .otherwise(pl.col("value"))
+    )
+
+
+def levers_frame() -> pl.DataFrame:
+    """What it takes on 31 March 2026 against 20% (at most): the Trust would miss."""
+    return pl.DataFrame(
+        {
+            "year_end": [date(2026, 3, 31)] * 2,
+            "scope": ["trust", "team"],
+            "scope_value": ["all", PLAIN_TEAM],
+            "agency_fte": [30.0, 3.0],
+            "employed_fte": [90.0, 17.0],
+            "committed_rate": [0.25, 0.15],
+            "target": [0.20, 0.20],
+            "tolerance": [0.02, 0.02],
+            "comparison": ["<=", "<="],
+            "status": ["missed", "met"],
+            "convert_fte": [6.0, 0.0],
+            "end_agency_fte": [7.5, 0.0],
+            "add_permanent_fte": [30.0, 0.0],
+            "more_than": [False, False],
+            "convert_fte_display": [6.0, 0.0],
+            "end_agency_fte_display": [7.5, 0.0],
+            "add_permanent_fte_display": [30.0, 0.0],
+        },
+        schema=WHAT_IT_TAKES_SCHEMA,
+    )
+
+
+def retention_rows() -> pl.DataFrame:
+    rows = [
+        {"as_of": AS_OF, "route": route, "cohort": cohort, "horizon_days": horizon,
+         "starters": 10, "at_risk": 10 - horizon // 182, "leavers": horizon // 182,
+         "retained": 1 - horizon / 3650}
+        for route in ("agency_conversion", "international", "newly_qualified", "other", "all")
+        for cohort in ("2023-24", "all")
+        for horizon in (182, 365, 730)
+    ]  # fmt: skip
+    return pl.DataFrame(rows, schema=RETENTION_SCHEMA)
+
+
+def milestone_rows() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "route": ["international", "newly_qualified"],
+            "from_date": [date(2022, 11, 1)] * 2,
+            "to_date": [date(2023, 1, 31)] * 2,
+            "count": [40, 15],
+            "starters": [41, 9],
+            "starters_booked": [0, 0],
+            "status": ["met", "missed"],
+        },
+        schema=MILESTONE_PROGRESS_SCHEMA,
     )
 
 
@@ -283,7 +360,7 @@ def _table_cells(sheet: Worksheet, name: str) -> dict[str, list[openpyxl.cell.ce
     return {str(h.value): [row[i] for row in rows[1:]] for i, h in enumerate(rows[0])}
 
 
-def _charts(sheet: Worksheet) -> list[object]:
+def _charts(sheet: Worksheet) -> list[Any]:
     return list(getattr(sheet, "_charts"))  # noqa: B009 (openpyxl keeps charts private)
 
 
@@ -781,3 +858,49 @@ def test_a_damaged_workbook_is_caught_before_publication(saved: Path, tmp_path: 
             target.writestr(item, data)
     with pytest.raises(RunFailure, match="more than 32,767 characters"):
         check_workbook(too_long)
+
+
+def test_outlook_sheet_is_labelled_as_no_forecast(book: openpyxl.Workbook) -> None:
+    sheet = book["Outlook"]
+    assert "not a forecast" in _text(sheet)
+    trend = _table_frame(sheet, "OutlookTrend")
+    dates = [d.date() for d in trend["Month end"].to_list()]
+    assert dates == [AS_OF, *outlook_dates(AS_OF)]
+    assert trend["Basis"].to_list()[0] == "Measured"
+    assert set(trend["Basis"].to_list()[1:]) == {"Committed (if nothing else changes)"}
+    (chart,) = _charts(sheet)
+    headers = [str(sheet[s.tx.strRef.f.split("!")[1].replace("$", "")].value) for s in chart.series]
+    assert headers == ["Agency rate", "Target", "Glide path"]
+    levers = _table_frame(sheet, "WhatItTakes")
+    assert levers["Trust, service area or team"].to_list() == ["Trust"]  # the met team is left out
+    assert levers["Convert agency to permanent (FTE)"].to_list() == [6.0]
+    assert levers["Or add permanent starters (FTE)"].to_list() == [30.0]
+    assert "extrapolation" in _text(sheet)
+
+
+def test_retention_sheet_by_route_and_milestones(book: openpyxl.Workbook) -> None:
+    sheet = book["Retention"]
+    by_route = _table_frame(sheet, "RetentionByRoute")
+    assert by_route["Still in post after"].to_list() == [
+        "6 months (182 days)", "12 months (365 days)", "24 months (730 days)",
+    ]  # fmt: skip
+    assert by_route["International recruit"].to_list() == pytest.approx(
+        [1 - 182 / 3650, 1 - 365 / 3650, 1 - 730 / 3650]
+    )
+    (chart,) = _charts(sheet)
+    assert len(chart.series) == 5  # one line per route and all starters
+    milestones = _table_cells(sheet, "Milestones")
+    assert [c.value for c in milestones["Status"]] == ["Met", "Missed"]
+    assert milestones["Status"][0].fill.fgColor.rgb.endswith("C6EFCE")
+    assert "agency_conversion" not in _text(sheet)  # routes in words
+
+
+def test_summary_shows_the_committed_year_end_and_what_it_takes(book: openpyxl.Workbook) -> None:
+    sheet = book["Summary"]
+    label = next(c for c in _cells(sheet) if str(c.value).startswith("Committed on 31 Mar 2026"))
+    assert sheet.cell(row=label.row, column=2).value == pytest.approx(0.25)
+    assert sheet.cell(row=label.row, column=3).value == "Missed"
+    levers = str(sheet.cell(row=label.row, column=4).value)
+    assert "convert 6.0 FTE of agency to permanent" in levers
+    assert "add 30.0 FTE of permanent starters" in levers
+    assert "If nothing else changes, the agency rate will be 25.0% on 31 Mar 2026" in _text(sheet)

@@ -25,11 +25,16 @@ import polars as pl
 
 from transforms.calendar import financial_year_end
 from transforms.metrics import MetricParams
-from transforms.report import metrics_with_targets
 from transforms.retention import ALL, routed_starters
 from transforms.schema import Extracts
 from transforms.scopes import SCOPE, SCOPE_KEYS, SCOPE_LEVELS, SCOPE_VALUE
-from transforms.targets import COMPARISON_DECIMALS, MET, MISSED, with_covering_target
+from transforms.targets import (
+    COMPARISON_DECIMALS,
+    MET,
+    MISSED,
+    metrics_with_targets,
+    with_covering_target,
+)
 
 OUTLOOK_MONTHS = 12
 

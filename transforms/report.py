@@ -3,6 +3,8 @@ a backfill computes.
 
 Grains of ``RunReport``: ``metrics`` one row per (scope, scope value, metric) on the as-of
 date; ``trend`` the same for every trend date (month-ends, a year earlier, the date);
+``outlook`` the same for the stock metrics on the 12 month-ends after the date;
+``retention`` one row per (route, cohort, horizon); ``what_it_takes`` one row per scope;
 ``findings`` one row per finding of the run (validation, uncounted allocations, the drop
 and the benchmark file; ``REPORT_FINDINGS_SCHEMA``); ``extract_summaries`` one row per
 extract supplied.
@@ -23,14 +25,15 @@ from transforms.metrics import (
     METRIC_FRAME_SCHEMA,
     MetricParams,
     caseload_by_worker,
-    compute_metrics,
     leaving_reasons,
     uncounted_allocations,
     vacancy_by_cell,
 )
+from transforms.outlook import forward_dates, milestone_progress, select_outlook, what_it_takes
+from transforms.retention import retention_frame
 from transforms.schema import EXTRACT_NAMES, ExtractName, Extracts
 from transforms.scopes import SCOPE, TRUST
-from transforms.targets import apply_targets
+from transforms.targets import metrics_with_targets
 from transforms.views.history import team_areas
 
 EXTRACT_SUMMARY_SCHEMA: dict[str, pl.DataType] = {
@@ -55,16 +58,10 @@ class RunReport:
     extract_summaries: pl.DataFrame  # EXTRACT_SUMMARY_SCHEMA, counted from ``findings``
     benchmarks: pl.DataFrame | None  # the DfE indicator file as read, when available
     team_areas: pl.DataFrame  # one row per team: its service area (TEAM_AREAS_SCHEMA)
-
-
-def metrics_with_targets(
-    extracts: Extracts,
-    as_of_dates: list[dt.date],
-    params: MetricParams,
-    targets: pl.DataFrame,
-) -> pl.DataFrame:
-    """Metrics for many dates in one vectorised pass, with target and status."""
-    return apply_targets(compute_metrics(extracts, as_of_dates, params), targets)
+    outlook: pl.DataFrame  # outlook.csv rows: the committed outlook (outlook.md §1)
+    what_it_takes: pl.DataFrame  # the levers per scope (outlook.md §2)
+    retention: pl.DataFrame  # retention.csv rows (outlook.md §3)
+    milestones: pl.DataFrame  # recruitment milestones and their progress (outlook.md §4)
 
 
 def run_findings(
@@ -113,16 +110,17 @@ def build_report(
     rows_read: Mapping[str, int],
     findings: Iterable[pl.DataFrame],
     benchmarks: pl.DataFrame | None,
+    milestones: pl.DataFrame,
     series: pl.DataFrame | None = None,
 ) -> RunReport:
     """The as-of date's report. ``findings``: those found before the metrics (validation,
     the benchmark file); the drop's age and the allocations that cannot be counted on the
-    date are added here. ``series`` may hold a backfill's metrics for the trend dates
-    already (``series_with_trends``); otherwise they are computed here."""
+    date are added here. ``series`` may hold a backfill's metrics for every date the report
+    reads already (``series_with_trends``); otherwise they are computed here, trend and
+    forward dates in one engine pass."""
     if series is None:
-        trend = metrics_with_targets(extracts, trend_dates(as_of), params, targets)
-    else:
-        trend = trend_rows(series, as_of)
+        series = metrics_with_targets(extracts, report_dates(as_of, targets), params, targets)
+    trend = trend_rows(series, as_of)
     supplied = extracts.supplied()
     all_findings = run_findings(
         extract_date, as_of, [*findings, uncounted_allocations(extracts, as_of)]
@@ -142,6 +140,10 @@ def build_report(
         extract_summaries=extract_summaries(rows_read, all_findings),
         benchmarks=benchmarks,
         team_areas=team_areas(extracts),
+        outlook=select_outlook(series, as_of),
+        what_it_takes=what_it_takes(series, as_of, targets),
+        retention=retention_frame(extracts, as_of),
+        milestones=milestone_progress(extracts, as_of, milestones),
     )
 
 
@@ -151,9 +153,17 @@ def series_with_trends(
     params: MetricParams,
     targets: pl.DataFrame,
 ) -> pl.DataFrame:
-    """The metrics of ``dates`` and of every trend date their reports show, in one pass."""
-    needed = sorted({day for as_of in dates for day in trend_dates(as_of)})
+    """The metrics of ``dates`` and of every date their reports read (trend and forward
+    dates), in one pass."""
+    needed = sorted({day for as_of in dates for day in report_dates(as_of, targets)})
     return metrics_with_targets(extracts, needed, params, targets)
+
+
+def report_dates(as_of: dt.date, targets: pl.DataFrame) -> list[dt.date]:
+    """Every date one report reads from the engine: its trend dates (month-ends, a year
+    earlier, the date) and its forward dates (the outlook's month-ends and the year-end of
+    what it takes)."""
+    return sorted({*trend_dates(as_of), *forward_dates(as_of, targets)})
 
 
 def series_in_chunks(

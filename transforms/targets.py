@@ -10,11 +10,14 @@ Grains:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Protocol
 
 import polars as pl
+
+from transforms.metrics import MetricParams, compute_metrics
+from transforms.schema import Extracts
 
 TARGETS_SCHEMA: dict[str, pl.DataType] = {
     "metric": pl.String(),
@@ -126,3 +129,14 @@ def apply_targets(metrics: pl.DataFrame, targets: pl.DataFrame) -> pl.DataFrame:
         )
         .drop("comparison")
     )
+
+
+def metrics_with_targets(
+    extracts: Extracts,
+    as_of_dates: Sequence[date],
+    params: MetricParams,
+    targets: pl.DataFrame,
+) -> pl.DataFrame:
+    """Metrics for many dates in one vectorised pass (``compute_metrics``), with target
+    and status."""
+    return apply_targets(compute_metrics(extracts, as_of_dates, params), targets)

@@ -18,6 +18,8 @@ from workforce.outputs import (
     write_findings_csv,
     write_metrics_csv,
     write_metrics_csv_parts,
+    write_outlook_csv,
+    write_retention_csv,
 )
 from workforce.settings import Settings
 
@@ -44,7 +46,8 @@ def write_report(
     settings: Settings,
     generated_at: dt.datetime | None = None,
 ) -> dict[str, Path]:
-    """Build the workbook and publish the files of ``<output_dir>/<as_of>/`` together."""
+    """Build the workbook and publish the files of ``<output_dir>/<as_of>/`` together: the
+    workbook, ``metrics.csv``, ``outlook.csv``, ``retention.csv`` and ``data_quality.csv``."""
     from workforce.workbook import build_workbook, save_workbook
 
     stamp = generated_at or dt.datetime.now().replace(microsecond=0)
@@ -54,6 +57,8 @@ def write_report(
         {
             workbook_name(report.as_of): lambda path: save_workbook(workbook, path),
             "metrics.csv": lambda path: write_metrics_csv(report.metrics, path),
+            "outlook.csv": lambda path: write_outlook_csv(report.outlook, path),
+            "retention.csv": lambda path: write_retention_csv(report.retention, path),
             "data_quality.csv": lambda path: write_findings_csv(report.findings, path),
         },
     )

@@ -1,5 +1,6 @@
 """The HR workbook for one as-of date (``shared/spec/workbook.md``), one module per sheet:
-``summary`` (the front page), ``teams``, ``agency``, ``turnover``, ``caseloads``,
+``summary`` (the front page), ``teams``, ``agency``, ``outlook_sheet``, ``turnover``,
+``retention_sheet``, ``caseloads``,
 ``vacancies``, ``benchmarks``, ``data_quality``, ``definitions_sheet``, ``metrics_sheet``;
 the backfill's trend workbook in ``trend``. Shared pieces: ``cells`` (safe values, formats,
 fonts), ``tables`` (Excel tables from frames), ``layout`` (blocks side by side, printing,
@@ -27,7 +28,9 @@ from workforce.workbook.context import WorkbookContext
 from workforce.workbook.data_quality import data_quality_sheet
 from workforce.workbook.definitions_sheet import definitions_sheet
 from workforce.workbook.metrics_sheet import metrics_sheet
+from workforce.workbook.outlook_sheet import outlook_sheet
 from workforce.workbook.properties import GENERATOR, set_properties
+from workforce.workbook.retention_sheet import retention_sheet
 from workforce.workbook.summary import ContentsEntry, summary_sheet
 from workforce.workbook.teams import teams_sheet
 from workforce.workbook.turnover import turnover_sheet
@@ -44,7 +47,11 @@ class SheetSpec:
 SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec("Teams", teams_sheet, "Every team's key measures, coloured: where it is off track"),
     SheetSpec("Agency", agency_sheet, "The agency rate against target and glide path; by team"),
+    SheetSpec(
+        "Outlook", outlook_sheet, "Where the rate is heading on what is agreed; what it takes"
+    ),
     SheetSpec("Turnover", turnover_sheet, "Turnover, stability, starters, leavers and reasons"),
+    SheetSpec("Retention", retention_sheet, "Do recruits stay? Retention by route; milestones"),
     SheetSpec("Caseloads", caseloads_sheet, "Caseloads by team, their spread, over-threshold"),
     SheetSpec("Vacancies", vacancies_sheet, "Funded, employed, agency and vacant FTE"),
     SheetSpec("Benchmarks", benchmarks_sheet, "The Trust beside England, region and neighbours"),

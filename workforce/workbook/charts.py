@@ -52,6 +52,7 @@ def line_chart(
     y_format: str = "0%",
     x_title: str = "Month end",
     x_format: str = AXIS_DATE_FORMAT,
+    y_max: float | None = None,
 ) -> LineChart:
     """A line chart of the table columns ``series`` (1-based offsets) by the table's first
     column. Series of different size go on separate charts, each with its own axis."""
@@ -59,6 +60,9 @@ def line_chart(
     chart.title = _title(title, 12, bold=True)
     chart.y_axis.title = _title(y_title, 9)
     chart.y_axis.number_format = y_format
+    chart.y_axis.scaling.min = 0
+    if y_max is not None:
+        chart.y_axis.scaling.max = y_max
     chart.x_axis.title = _title(x_title, 9)
     chart.x_axis.number_format = x_format
     # openpyxl 3.1 hides axes unless told otherwise.

@@ -20,6 +20,7 @@ from transforms.findings import stale_drop_message
 from transforms.report import data_quality_verdict
 from transforms.views.headline import HEADLINE_METRICS, comparators, headline_frame
 from transforms.views.labels import STATUS_WORDS
+from transforms.views.outlook import committed_kpi, outlook_sentence
 from transforms.views.summary_lines import what_changed
 from transforms.views.targets import COMPARISON_WORDS
 from workforce.workbook.cells import (
@@ -89,7 +90,6 @@ def summary_sheet(
     sheet: Worksheet,
     context: WorkbookContext,
     contents: Sequence[ContentsEntry],
-    outlook_line: str | None = None,
 ) -> None:
     report, settings = context.report, context.settings
     for index, width in enumerate(WIDTHS, start=1):
@@ -127,7 +127,7 @@ def summary_sheet(
     )
     row = _kpi_block(sheet, context, headline, row + 1)
 
-    row += 1
+    row += 2
     put(sheet.cell(row=row, column=1), "What changed", literal=False)
     sheet.cell(row=row, column=1).font = SUBTITLE_FONT
     for line in what_changed(
@@ -136,7 +136,7 @@ def summary_sheet(
         headline,
         report.extract_summaries,
         report.findings,
-        outlook_line,
+        outlook_sentence(report.what_it_takes),
     ):
         row += 1
         _merged(sheet, row, 1, LAST_COLUMN, "• " + line)
@@ -210,6 +210,27 @@ def _kpi_block(sheet: Worksheet, context: WorkbookContext, headline: pl.DataFram
     sheet.merge_cells(start_row=row, start_column=4, end_row=row, end_column=5)
     put(sheet.cell(row=row, column=6), kpi["change_year"], change)
     put(sheet.cell(row=row, column=7), kpi["direction_year"], literal=False)
+    return _committed_row(sheet, context, row + 1)
+
+
+def _committed_row(sheet: Worksheet, context: WorkbookContext, row: int) -> int:
+    """The committed year-end rate and what it takes; returns the last row used."""
+    committed = committed_kpi(context.report.what_it_takes)
+    if committed is None:
+        return row - 1
+    label = f"Committed on {committed.year_end:%d %b %Y} (if nothing else changes)"
+    _label(sheet, row, 1, label)
+    sheet.cell(row=row, column=1).alignment = WRAP
+    sheet.row_dimensions[row].height = LINE_HEIGHT * lines_needed(label, WIDTHS[0], bold=True) + 3
+    value = sheet.cell(row=row, column=2)
+    put(value, committed.rate, value_format(METRICS_BY_NAME[KPI]))
+    status = sheet.cell(row=row, column=3)
+    put(status, STATUS_WORDS.get(committed.status, committed.status), literal=False)
+    colour = RAG_FILLS.get(committed.status)
+    if colour is not None:
+        for cell in (value, status):
+            cell.fill = fill(colour)
+    _merged(sheet, row, 4, LAST_COLUMN, committed.what_it_takes)
     return row
 
 
