@@ -345,7 +345,9 @@ def _worker_findings(wide: pl.DataFrame) -> list[pl.DataFrame]:
     labelled = wide.with_columns(who.alias("__who"))
     for item in WORKER_ITEMS:
         if item.repeatable:
-            values = labelled.select(WORKER_NUMBER, "__who", pl.col(item.name)).explode(item.name)
+            values = labelled.select(WORKER_NUMBER, "__who", pl.col(item.name)).explode(
+                item.name, empty_as_null=True
+            )
             found += _item_findings(
                 values,
                 item,
@@ -517,8 +519,19 @@ def _la_level(
     who = pl.lit(expected)
     none = pl.lit(None, dtype=pl.Int64)
     found: list[pl.DataFrame] = []
+    if la_element is None and structure == "2025":
+        found.append(
+            _whole_file_finding(
+                expected,
+                "missing_item",
+                WARNING,
+                None,
+                f"The return has no {expected} element: the {label} structure requires it, "
+                "with the vacancy items and the pay items",
+            )
+        )
     for item in LA_ITEMS:
-        if structure in item.structures:
+        if structure in item.structures and la_element is not None:
             found += [
                 part.with_columns(pl.lit(ERROR if item.indicator else WARNING).alias("severity"))
                 for part in _item_findings(
@@ -667,13 +680,18 @@ def schema_findings(errors: pl.DataFrame, findings: pl.DataFrame) -> pl.DataFram
     """Warnings for what the year's XML Schema rejects and no other finding already says
     (element order, elements of another structure...): ``errors`` has ``worker`` (null
     for the whole file), ``item`` (null when the error is about the worker element) and
-    ``message``. A worker-level error without an item is dropped when that worker already
-    has a finding."""
+    ``message``. An error without an item is dropped when its worker (or, outside any
+    worker, the file) already has a finding."""
     said = findings.select(pl.col("row").alias(WORKER_NUMBER), pl.col("column").alias("item"))
-    said_workers = said.select(WORKER_NUMBER).unique().drop_nulls()
+    said_workers = said.select(WORKER_NUMBER).unique()
     new = (
         errors.join(said, on=[WORKER_NUMBER, "item"], how="anti", nulls_equal=True)
-        .join(said_workers.with_columns(pl.lit(True).alias("__said")), on=WORKER_NUMBER, how="left")
+        .join(
+            said_workers.with_columns(pl.lit(True).alias("__said")),
+            on=WORKER_NUMBER,
+            how="left",
+            nulls_equal=True,
+        )
         .filter(~(pl.col("item").is_null() & pl.col("__said").fill_null(False)))
         .unique(maintain_order=True)
     )

@@ -118,7 +118,10 @@ def parse_file(path: Path) -> etree._ElementTree:
                 f"needs (entity expansion is not allowed): {reason}"
             ) from None
         line = f" (line {error.lineno})" if error.lineno else ""
-        hint = "; the file looks truncated" if "Premature end" in reason else ""
+        # An error on the file's last line: the file stops before its end tags.
+        last_line = data.rstrip().count(b"\n") + 1
+        truncated = "Premature end" in reason or (error.lineno or 0) >= last_line
+        hint = "; the file looks truncated" if truncated else ""
         if "Start tag expected" in reason or "Document is empty" in reason:
             raise RunFailure(f"{name}: not an XML file{line}: {reason}") from None
         raise RunFailure(f"{name}: not well-formed XML{line}: {reason}{hint}") from None
