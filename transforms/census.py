@@ -326,8 +326,9 @@ def _in_post(start: str, end: str) -> pl.Expr:
     )
 
 
-def _caseloads_on(extracts: Extracts, reference: dt.date, kind: str) -> pl.LazyFrame | None:
-    """``worker_id`` -> caseload on R of the workers of one kind the engine counts."""
+def _caseloads_on(extracts: Extracts, reference: dt.date) -> pl.DataFrame | None:
+    """``worker_kind``, ``worker_id`` -> caseload on R of each worker the engine counts
+    (in post in a social-work row with at least one child); None without caseloads."""
     if extracts.caseloads is None:
         return None
     return (
@@ -336,9 +337,15 @@ def _caseloads_on(extracts: Extracts, reference: dt.date, kind: str) -> pl.LazyF
             extracts.caseloads,
             worker_rows(extracts.staff, extracts.agency),
         )
-        .filter(pl.col("worker_kind") == kind)
-        .select("worker_id", pl.col("caseload").alias("__cases"))
+        .select("worker_kind", "worker_id", pl.col("caseload").alias("__cases"))
+        .collect()
     )
+
+
+def _of_kind(cases: pl.DataFrame | None, kind: str) -> pl.LazyFrame | None:
+    if cases is None:
+        return None
+    return cases.lazy().filter(pl.col("worker_kind") == kind).drop("worker_kind")
 
 
 def employee_chains(staff: pl.DataFrame) -> pl.LazyFrame:
@@ -350,7 +357,9 @@ def employee_chains(staff: pl.DataFrame) -> pl.LazyFrame:
     )
 
 
-def _employed_workers(extracts: Extracts, reference: dt.date) -> pl.LazyFrame:
+def _employed_workers(
+    extracts: Extracts, reference: dt.date, cases: pl.LazyFrame | None
+) -> pl.LazyFrame:
     spells = _with_window(employee_chains(extracts.staff), reference)
     by_r = pl.col("start_date") <= pl.col(AS_OF)
 
@@ -387,7 +396,6 @@ def _employed_workers(extracts: Extracts, reference: dt.date) -> pl.LazyFrame:
         pl.when(ends_by_r).then(pl.col("__last_reason")).alias("reason_leave"),
         pl.when(pl.col("__in_post")).then(fte).alias("fte30"),
     )
-    cases = _caseloads_on(extracts, reference, "employee")
     if cases is not None:
         workers = workers.join(
             cases, left_on="employee_id", right_on="worker_id", how="left"
@@ -448,7 +456,9 @@ def _sickness_days_by_chain(
     )
 
 
-def _agency_workers(extracts: Extracts, reference: dt.date) -> pl.LazyFrame:
+def _agency_workers(
+    extracts: Extracts, reference: dt.date, cases: pl.LazyFrame | None
+) -> pl.LazyFrame:
     assignments = _with_window(social_work_rows(extracts.agency), reference).filter(
         _in_post("start_date", "end_date")
     )
@@ -460,7 +470,6 @@ def _agency_workers(extracts: Extracts, reference: dt.date) -> pl.LazyFrame:
         fte.alias("fte30"),
         pl.col("role").replace_strict(CSWW_ORG_ROLE, return_dtype=pl.Int64).alias("org_role"),
     )
-    cases = _caseloads_on(extracts, reference, "agency")
     if cases is None:
         return workers.with_columns(pl.lit(None, dtype=pl.Int64).alias("cases30"))
     return workers.join(cases, on="worker_id", how="left").with_columns(
@@ -484,14 +493,19 @@ def return_workers(extracts: Extracts, reference: dt.date) -> pl.DataFrame:
     """Every ``CSWWWorker`` of the return for reference date R (csww.md "Writing the
     return"), numbered in the order they are written: employed workers, then agency
     workers, each by SWE number and start."""
+    cases = _caseloads_on(extracts, reference)
     workers = pl.concat(
         [
-            _as_return_frame(_employed_workers(extracts, reference)),
-            _as_return_frame(_agency_workers(extracts, reference)),
+            _as_return_frame(_employed_workers(extracts, reference, _of_kind(cases, "employee"))),
+            _as_return_frame(_agency_workers(extracts, reference, _of_kind(cases, "agency"))),
         ]
     )
     return (
-        workers.sort(["agency_worker", "swe_no", "role_start_date"], nulls_last=False)
+        workers.sort(
+            ["agency_worker", "swe_no", "role_start_date", "fte"],
+            nulls_last=False,
+            maintain_order=True,
+        )
         .collect()
         .with_row_index(WORKER_NUMBER, offset=1)
         .with_columns(pl.col(WORKER_NUMBER).cast(pl.Int64))
