@@ -29,29 +29,25 @@ from typing import Literal
 
 import polars as pl
 
-from transforms.metrics_events import (
+from transforms.metrics import vacancy_by_cell
+from transforms.metrics.caseloads import worker_caseloads, worker_rows
+from transforms.metrics.events import (
     EVENT_DATE,
     normalised_swe_number,
     sickness_episodes,
     social_work_rows,
     social_work_spells,
 )
-from transforms.metrics_pairwise import (
-    CELL_KEYS,
-    social_work_cell_stock,
-    vacancy_cells,
-    worker_caseloads,
-    worker_rows,
-)
-from transforms.metrics_sweep import (
+from transforms.metrics.sweep import (
     AS_OF,
     EXACT,
     WINDOW_START,
     as_of_frame,
     exact_sum,
     in_window,
-    running_totals,
 )
+from transforms.metrics.vacancies import CELL_KEYS
+from transforms.periods import end_or_open
 from transforms.schema import (
     ABSENCE_REASONS,
     CSWW_ORG_ROLE,
@@ -321,9 +317,7 @@ def _with_window(frame: pl.LazyFrame, reference: dt.date) -> pl.LazyFrame:
 
 def _in_post(start: str, end: str) -> pl.Expr:
     """``metrics.md``'s in post on the row's ``as_of``."""
-    return (pl.col(start) <= pl.col(AS_OF)) & (
-        pl.col(end).is_null() | (pl.col(end) >= pl.col(AS_OF))
-    )
+    return (pl.col(start) <= pl.col(AS_OF)) & (end_or_open(end) >= pl.col(AS_OF))
 
 
 def _caseloads_on(extracts: Extracts, reference: dt.date) -> pl.DataFrame | None:
@@ -514,17 +508,12 @@ def return_workers(extracts: Extracts, reference: dt.date) -> pl.DataFrame:
 
 
 def la_level_items(extracts: Extracts, reference: dt.date) -> LaLevelItems:
-    """The vacancy items on R from the engine's establishment cells: ``vacancy_fte``, the
-    numerator of ``vacancy_agency_cover_rate`` and the distinct agency workers in post in
-    cells with a vacancy. None each when no establishment extract was supplied."""
+    """The vacancy items on R from the engine's establishment cells (``vacancy_by_cell``):
+    ``vacancy_fte``, the numerator of ``vacancy_agency_cover_rate`` and the distinct agency
+    workers in post in cells with a vacancy. None each without an establishment extract."""
     if extracts.establishment is None:
         return LaLevelItems()
-    cells = vacancy_cells(
-        as_of_frame([reference]),
-        extracts.establishment,
-        running_totals(social_work_cell_stock(extracts.staff, "employed"), CELL_KEYS),
-        running_totals(social_work_cell_stock(extracts.agency, "agency"), CELL_KEYS),
-    ).collect()
+    cells = vacancy_by_cell(extracts, reference)
     totals = cells.select(
         exact_sum(pl.col("vacancy_fte")).alias("vacancy"),
         exact_sum(pl.col("agency_cover_fte")).alias("cover"),
