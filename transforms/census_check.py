@@ -150,12 +150,17 @@ def parsed(item: CensusItem, text: pl.Expr) -> pl.Expr:
             .otherwise(None)
         )
     if item.kind == "date":
-        return (
-            pl.when(text.str.contains(ISO_DATE_REGEX))
-            .then(text.str.to_date("%Y-%m-%d", strict=False))
-            .otherwise(None)
-        )
+        return iso_date(text)
     return text
+
+
+def iso_date(text: pl.Expr) -> pl.Expr:
+    """The date ``text`` writes, null unless it is a real ``YYYY-MM-DD`` date."""
+    return (
+        pl.when(text.str.contains(ISO_DATE_REGEX))
+        .then(text.str.to_date("%Y-%m-%d", strict=False))
+        .otherwise(None)
+    )
 
 
 def _problems(item: CensusItem, text: pl.Expr) -> list[tuple[str, pl.Expr]]:
@@ -721,7 +726,7 @@ def reference_date_of(
         return as_of, empty_findings()
     written = header.get("ReferenceDate")
     if written is not None:
-        day = pl.select(parsed(WORKER_ITEMS_BY_NAME["RoleStartDate"], pl.lit(written))).item()
+        day = pl.select(iso_date(pl.lit(written))).item()
         if isinstance(day, dt.date):
             return day, empty_findings()
         return reference_date(year), _whole_file_finding(
