@@ -7,6 +7,7 @@ from 2 (the header is row 1), as the reader does.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -161,3 +162,97 @@ def metric_row(
 def appearing(given: Extracts, as_of: str, scope: str = "team") -> set[str]:
     rows = compute_metrics(given, [d(as_of)], DEFAULT_PARAMS).filter(pl.col("scope") == scope)
     return set(rows["scope_value"].to_list())
+
+
+# --- the DfE census return (CSWW) ----------------------------------------------------------
+
+# Every pay setting a 2025+ census return needs, stated (as HR would in its settings file).
+CENSUS_PAY_CONFIG = """[census]
+recruitment_bonus = 1
+retention_bonus = 0
+performance_award = 0
+car_allowance = 2
+relocation_package = 1
+regional_weighting = 0
+cost_swe = 1
+cost_dbs = 1
+other_allowances = "Market supplement for hard-to-fill teams"
+"""
+
+CswwItems = Mapping[str, str | list[str] | None]
+
+
+def csww_xml(
+    *workers: CswwItems,
+    year: int | None = 2025,
+    reference_date: str | None = None,
+    la_element: str | None = None,
+    la_items: CswwItems | None = None,
+    header: bool = True,
+    in_order: bool = True,
+) -> bytes:
+    """A census return as XML text: each worker's items in the structure's order (or as
+    given with ``in_order`` False; unknown items last), a list value repeating the
+    element, None leaving it out. ``la_element`` defaults to the year's name (LALevel from
+    2025, else LALevelVacancies); ``la_items`` None leaves it out."""
+    from transforms.census import WORKER_ITEMS
+
+    rank = {item.name: position for position, item in enumerate(WORKER_ITEMS)}
+
+    def elements(items: CswwItems, indent: str) -> str:
+        lines = []
+        for name, value in items.items():
+            for text in value if isinstance(value, list) else [value]:
+                if text is not None:
+                    lines.append(f"{indent}<{name}>{text}</{name}>")
+        return "\n".join(lines)
+
+    parts = ['<?xml version="1.0" encoding="UTF-8"?>', "<Message>"]
+    if header:
+        details: CswwItems = {
+            "Collection": "CSWW",
+            "Year": None if year is None else str(year),
+            "ReferenceDate": reference_date or (f"{year}-09-30" if year else None),
+        }
+        source: CswwItems = {
+            "SourceLevel": "L",
+            "LEA": "380",
+            "SoftwareCode": "tests",
+            "DateTime": "2025-10-01T09:00:00",
+        }
+        parts += [
+            "  <Header>",
+            "    <CollectionDetails>",
+            elements(details, "      "),
+            "    </CollectionDetails>",
+            "    <Source>",
+            elements(source, "      "),
+            "    </Source>",
+            "  </Header>",
+        ]
+    if la_items is not None:
+        name = la_element or ("LALevel" if (year or 0) >= 2025 else "LALevelVacancies")
+        parts += [f"  <{name}>", elements(la_items, "    "), f"  </{name}>"]
+    for worker in workers:
+        items = (
+            dict(sorted(worker.items(), key=lambda pair: rank.get(pair[0], len(rank))))
+            if in_order
+            else worker
+        )
+        parts += ["  <CSWWWorker>", elements(items, "    "), "  </CSWWWorker>"]
+    parts.append("</Message>")
+    return ("\n".join(part for part in parts if part) + "\n").encode("utf-8")
+
+
+# The 2025+ LA-level pay items, stated.
+CSWW_PAY_ITEMS: CswwItems = {
+    "RecruitmentBonus": "1",
+    "RetentionBonus": "0",
+    "PerformanceAward": "0",
+    "CarAllowance": "2",
+    "RelocationPackage": "1",
+    "RegionalWeighting": "0",
+    "CostSWE": "1",
+    "CostDBS": "1",
+    "OtherAllowances": "None",
+}

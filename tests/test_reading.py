@@ -379,7 +379,9 @@ def _edit_sheet_xml(path: Path, replace: Callable[[str], str]) -> None:
     with zipfile.ZipFile(path) as source:
         parts = {name: source.read(name) for name in source.namelist()}
     sheet = "xl/worksheets/sheet1.xml"
-    parts[sheet] = replace(parts[sheet].decode()).encode()
+    # openpyxl writes an empty cached value as <v /> without lxml and <v></v> with it
+    # (lxml is installed for the census return): edits see one form.
+    parts[sheet] = replace(parts[sheet].decode().replace("<v></v>", "<v />")).encode()
     with zipfile.ZipFile(path, "w") as target:
         for name, content in parts.items():
             target.writestr(name, content)

@@ -15,6 +15,7 @@ from typing import Annotated, cast
 import typer
 from rich.console import Console
 
+from workforce.census.cli import census_app
 from workforce.runtime import configure_prefect_env
 
 app = typer.Typer(
@@ -25,6 +26,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console(stderr=True)
+app.add_typer(census_app, name="census")
 
 InputOption = Annotated[
     Path,

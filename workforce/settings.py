@@ -11,7 +11,7 @@ import datetime as dt
 import itertools
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -48,6 +48,31 @@ class BenchmarkSettings(_Strict):
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
+
+
+# A pay item of the census return (2025 on): 0 no, 1 all eligible, 2 some eligible. Strict:
+# TOML's true/false or "1" is not a code.
+PayCode = Annotated[int, Field(strict=True, ge=0, le=2)]
+
+
+class CensusSettings(_Strict):
+    """The LA-level pay items of the 2025+ census return (``shared/spec/csww.md``). They
+    have no defaults: HR states them; None means "not stated" and a 2025+ return is then
+    refused, naming what is missing."""
+
+    recruitment_bonus: PayCode | None = None
+    retention_bonus: PayCode | None = None
+    performance_award: PayCode | None = None
+    car_allowance: PayCode | None = None
+    relocation_package: PayCode | None = None
+    regional_weighting: PayCode | None = None
+    cost_swe: PayCode | None = None
+    cost_dbs: PayCode | None = None
+    other_allowances: str | None = None
+
+    def not_stated(self) -> tuple[str, ...]:
+        """The settings HR has not stated, in the order of the return."""
+        return tuple(name for name, value in self.model_dump().items() if value is None)
 
 
 class RunSettings(_Strict):
@@ -122,6 +147,7 @@ class Settings(_Strict):
     metrics: MetricSettings
     benchmarks: BenchmarkSettings
     run: RunSettings
+    census: CensusSettings
     targets: tuple[Target, ...]
     milestones: tuple[Milestone, ...]
 
