@@ -277,3 +277,83 @@ def test_caseload_bands_count_every_case_holder_once(caseloads: list[int], thres
     assert bands["case_holders"].sum() == sum(1 for c in caseloads if c >= 1)
     over = bands.filter(pl.col("over_threshold") != "")["case_holders"].sum()
     assert over == sum(1 for c in caseloads if c > threshold)
+
+
+def _what_it_takes(status: str, more_than: bool) -> pl.DataFrame:
+    from transforms.outlook import WHAT_IT_TAKES_SCHEMA
+
+    return pl.DataFrame(
+        {
+            "year_end": [date(2027, 3, 31), date(2027, 3, 31), date(2027, 3, 31)],
+            "scope": ["trust", "team", "team"],
+            "scope_value": ["all", "Met team", "Missing team"],
+            "agency_fte": [30.0, 1.0, 5.0],
+            "employed_fte": [90.0, 9.0, 5.0],
+            "committed_rate": [0.25, 0.1, 0.5],
+            "target": [0.2] * 3,
+            "tolerance": [0.02] * 3,
+            "comparison": ["<" if more_than else "<="] * 3,
+            "status": [status, "met", "missed"],
+            "convert_fte": [6.0, 0.0, 3.0],
+            "end_agency_fte": [7.5, 0.0, 3.75],
+            "add_permanent_fte": [30.0, 0.0, 15.0],
+            "more_than": [more_than, False, more_than],
+            "convert_fte_display": [6.0, 0.0, 3.0],
+            "end_agency_fte_display": [7.5, 0.0, 3.8],
+            "add_permanent_fte_display": [30.0, 0.0, 15.0],
+        },
+        schema=WHAT_IT_TAKES_SCHEMA,
+    )
+
+
+def test_levers_show_the_trust_and_every_scope_that_would_not_meet_the_target() -> None:
+    from transforms.views.outlook import levers
+
+    shown = levers(_what_it_takes("missed", more_than=True))
+    assert shown["name"].to_list() == ["Trust", "Missing team"]
+    assert shown["need"].to_list() == ["More than", "More than"]
+
+
+def test_committed_kpi_and_outlook_sentence() -> None:
+    from transforms.views.outlook import committed_kpi, outlook_sentence
+
+    missed = committed_kpi(_what_it_takes("missed", more_than=True))
+    assert missed is not None
+    assert missed.rate == 0.25
+    assert missed.what_it_takes == (
+        "To meet 20.0%: convert more than 6.0 FTE of agency to permanent, or end more than "
+        "7.5 FTE of agency without replacing, or add more than 30.0 FTE of permanent "
+        "starters (see Outlook)."
+    )
+    assert outlook_sentence(_what_it_takes("missed", more_than=False)) == (
+        "If nothing else changes, the agency rate will be 25.0% on 31 Mar 2027 (missed "
+        "against 20.0%); meeting it takes converting 6.0 FTE of agency to permanent (see "
+        "Outlook)."
+    )
+    met = _what_it_takes("met", more_than=False)
+    assert committed_kpi(met).what_it_takes.startswith("Meets the target")  # type: ignore[union-attr]
+    assert outlook_sentence(met.clear()) is None
+
+
+def test_retention_table_has_a_column_per_horizon() -> None:
+    from transforms.retention import RETENTION_SCHEMA
+    from transforms.views.outlook import retention_by_horizon, retention_table
+
+    retention = pl.DataFrame(
+        [
+            {"as_of": AS_OF, "route": route, "cohort": cohort, "horizon_days": horizon,
+             "starters": 4, "at_risk": 2, "leavers": 1, "retained": value}
+            for route, cohort, value in (("international", "2024-25", 0.75),
+                                         ("international", "all", 0.8), ("all", "all", 0.9))
+            for horizon in (182, 365, 730)
+        ],
+        schema=RETENTION_SCHEMA,
+    )  # fmt: skip
+    table = retention_table(retention)
+    assert table["route_word"].to_list() == ["International recruit"] * 2 + ["All starters"]
+    assert table["cohort_word"].to_list() == ["2024-25", "All years", "All years"]
+    assert table["retained_365"].to_list() == [0.75, 0.8, 0.9]
+    by_horizon = retention_by_horizon(retention)
+    assert by_horizon["horizon"].to_list()[0] == "6 months (182 days)"
+    assert by_horizon["international"].to_list() == [0.8] * 3
+    assert by_horizon["newly_qualified"].to_list() == [None] * 3
