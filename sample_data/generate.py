@@ -954,6 +954,14 @@ def _day_column(name: str, days: pl.Expr, drop: int) -> pl.Expr:
     return pl.when(days <= drop).then(days).otherwise(None).cast(pl.Date).alias(name)
 
 
+def _planned_end_column(name: str, days: pl.Expr, drop: int, planned: pl.Expr) -> pl.Expr:
+    """End dates as the extract knows them on the drop date: those passed, and the planned
+    ends that are agreed in advance (``planned``: a fixed-term contract's end, an agency
+    assignment's end); an unplanned future end (a resignation to come) is not yet known."""
+    known = (days <= drop) | (planned & (days < _OPEN))
+    return pl.when(known).then(days).otherwise(None).cast(pl.Date).alias(name)
+
+
 def _text_series(values: npt.NDArray[np.object_]) -> pl.Series:
     """Text (or None) from a numpy object array. Built from a list: given the array itself,
     polars infers an Object series when the first value is None, and cannot cast that."""
@@ -1051,7 +1059,9 @@ def _extracts(staff: int, seed: int, drop_date: date, start: date) -> dict[str, 
             "fte",
             "contract_type",
             _day_column("start_date", pl.col("start"), drop),
-            _day_column("end_date", pl.col("end"), drop),
+            _planned_end_column(
+                "end_date", pl.col("end"), drop, pl.col("contract_type") == "fixed_term"
+            ),
             pl.when(pl.col("end") <= drop).then(pl.col("leaving_reason")).alias("leaving_reason"),
             pl.col("origin").alias("start_origin"),
         )
@@ -1075,7 +1085,7 @@ def _extracts(staff: int, seed: int, drop_date: date, start: date) -> dict[str, 
             "service_area",
             "fte",
             _day_column("start_date", pl.col("start"), drop),
-            _day_column("end_date", pl.col("end"), drop),
+            _planned_end_column("end_date", pl.col("end"), drop, pl.lit(True)),
             "weekly_cost",
         )
     )

@@ -126,8 +126,25 @@ def rule_breaches(raw: dict[ExtractName, pl.DataFrame], drop: date) -> list[str]
         frame = frames[name]
         if frame.filter(pl.col(end) < pl.col(start)).height:
             broken.append(f"{name}: {end} before {start}")
-        latest = frame.select(pl.max_horizontal(pl.col(start).max(), pl.col(end).max())).item()
-        if latest is not None and latest > drop:
+        # Planned ends are known in advance: a fixed-term contract's end, an agency
+        # assignment's end. Any other date after the drop would be the future.
+        planned = (
+            (pl.col("contract_type") == "fixed_term")
+            if name == "staff"
+            else pl.lit(name == "agency")
+        )
+        unplanned = frame.filter(~planned).select(end)
+        latest = (
+            pl.concat(
+                [
+                    frame.select(pl.col(start).alias("day")),
+                    unplanned.select(pl.col(end).alias("day")),
+                ]
+            )
+            .get_column("day")
+            .max()
+        )
+        if latest is not None and latest > drop:  # type: ignore[operator]
             broken.append(f"{name}: a date after the drop date ({latest})")
 
     for name in ("staff", "agency"):

@@ -58,6 +58,7 @@ def outlook_sheet(sheet: Worksheet, context: WorkbookContext) -> None:
                 series=(2, 3, 4),
                 title="Committed agency rate (if nothing else changes) against target",
                 y_title="Agency rate",
+                x_format="d mmm yy",
             ),
             width_cm=22,
             height_cm=11,
