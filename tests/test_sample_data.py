@@ -144,8 +144,8 @@ def rule_breaches(raw: dict[ExtractName, pl.DataFrame], drop: date) -> list[str]
             .get_column("day")
             .max()
         )
-        if latest is not None and latest > drop:  # type: ignore[operator]
-            broken.append(f"{name}: a date after the drop date ({latest})")
+        if isinstance(latest, date) and latest > drop:
+            broken.append(f"{name}: a date after the drop date ({latest.isoformat()})")
 
     for name in ("staff", "agency"):
         frame = frames[name]
