@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
 from pathlib import Path
 
 import openpyxl
 import polars as pl
 import pytest
 
+from tests.drops import drop_with
 from transforms.rules import DECIMAL_REGEX, ISO_DATE_REGEX
 from transforms.schema import (
     ABSENCE_REASONS,
@@ -37,27 +37,11 @@ from workforce.validation import (
     validate_drop,
 )
 
-BAD_INPUTS = Path(__file__).parent / "bad_inputs"
 AS_OF = dt.date(2024, 3, 31)
 STAFF_HEADER = ",".join(spec.name for spec in EXTRACT_COLUMNS["staff"])
 ABSENCE_HEADER = ",".join(spec.name for spec in EXTRACT_COLUMNS["absence"])
 
 Finding = tuple[str | None, int | None, str | None, str, str]
-
-
-def _drop_with(tmp_path: Path, *cases: str, extracts: tuple[str, ...] = ()) -> Path:
-    """A drop of the valid staff and agency extracts (and ``extracts`` from the valid
-    set), each case's files replacing the extract of the same name."""
-    drop = tmp_path / "drop"
-    drop.mkdir()
-    for name in ("staff", "agency", *extracts):
-        shutil.copy(BAD_INPUTS / "valid" / f"{name}.csv", drop / f"{name}.csv")
-    for case in cases:
-        for file in (BAD_INPUTS / case).iterdir():
-            for replaced in drop.glob(f"{file.stem}.*"):
-                replaced.unlink()
-            shutil.copy(file, drop / file.name)
-    return drop
 
 
 def _validate(drop: Path, share: float = 1.0, as_of: dt.date = AS_OF) -> ValidationResult:
@@ -150,7 +134,7 @@ CORPUS: list[tuple[str, set[Finding]]] = [
 def test_bad_input_gives_exactly_the_expected_findings(
     tmp_path: Path, case: str, expected: set[Finding]
 ) -> None:
-    drop = read_drop(_drop_with(tmp_path, case))
+    drop = read_drop(drop_with(tmp_path, case))
     result = validate_drop(drop, AS_OF, 1.0)
     assert _findings(result) == expected
     # Error rows, and only those, are missing from the clean frames.
@@ -163,7 +147,7 @@ def test_bad_input_gives_exactly_the_expected_findings(
 
 
 def test_findings_name_the_value_as_it_appeared_in_plain_english(tmp_path: Path) -> None:
-    result = _validate(_drop_with(tmp_path, "fte_range"))
+    result = _validate(drop_with(tmp_path, "fte_range"))
     by_row = {(row["row"], row["rule"]): row for row in result.findings.iter_rows(named=True)}
     assert by_row[(3, "fte_range")]["value"] == "1.5"
     assert by_row[(3, "fte_range")]["message"] == "fte must be more than 0 and at most 1; got 1.5"
@@ -171,7 +155,7 @@ def test_findings_name_the_value_as_it_appeared_in_plain_english(tmp_path: Path)
 
 
 def test_duplicate_key_message_lists_both_rows(tmp_path: Path) -> None:
-    result = _validate(_drop_with(tmp_path, "duplicate_key"))
+    result = _validate(drop_with(tmp_path, "duplicate_key"))
     messages = result.findings.filter(pl.col("rule") == "duplicate_key").get_column("message")
     assert (
         messages.to_list()
@@ -185,7 +169,7 @@ def test_duplicate_key_message_lists_both_rows(tmp_path: Path) -> None:
 
 
 def test_valid_drop_gives_typed_normalised_clean_frames(tmp_path: Path) -> None:
-    drop = _drop_with(tmp_path, extracts=("caseloads", "establishment", "absence"))
+    drop = drop_with(tmp_path, extracts=("caseloads", "establishment", "absence"))
     (drop / "absence.csv").write_text(f"{ABSENCE_HEADER}\n E1 ,2024-01-08,,2.5, sic \n")
     result = _validate(drop)
     assert result.findings.height == 0
@@ -203,7 +187,7 @@ def test_valid_drop_gives_typed_normalised_clean_frames(tmp_path: Path) -> None:
 
 
 def test_optional_extracts_absent_are_none(tmp_path: Path) -> None:
-    result = _validate(_drop_with(tmp_path))
+    result = _validate(drop_with(tmp_path))
     assert result.extracts.caseloads is None
     assert result.extracts.establishment is None
     assert result.extracts.absence is None
@@ -211,7 +195,7 @@ def test_optional_extracts_absent_are_none(tmp_path: Path) -> None:
 
 
 def test_codes_match_ignoring_case(tmp_path: Path) -> None:
-    result = _validate(_drop_with(tmp_path, "caseloads_rules", "establishment_overlap"))
+    result = _validate(drop_with(tmp_path, "caseloads_rules", "establishment_overlap"))
     caseloads = result.extracts.caseloads
     assert caseloads is not None
     assert caseloads.get_column("worker_kind").to_list() == []  # rows 2, 3 clash; 4 invalid
@@ -221,7 +205,7 @@ def test_codes_match_ignoring_case(tmp_path: Path) -> None:
 
 
 def test_a_row_invalid_for_another_reason_still_clashes(tmp_path: Path) -> None:
-    drop = _drop_with(tmp_path)
+    drop = drop_with(tmp_path)
     (drop / "staff.csv").write_text(
         f"{STAFF_HEADER}\n"
         "E1,SW1,Social worker,SW,Team A,North,1.5,permanent,2020-01-01,,,\n"
@@ -241,7 +225,7 @@ def test_a_row_invalid_for_another_reason_still_clashes(tmp_path: Path) -> None:
 def test_absence_of_an_employee_whose_staff_rows_were_quarantined_is_unknown(
     tmp_path: Path,
 ) -> None:
-    drop = _drop_with(tmp_path, "fte_range", extracts=("absence",))
+    drop = drop_with(tmp_path, "fte_range", extracts=("absence",))
     (drop / "absence.csv").write_text(
         f"{ABSENCE_HEADER}\nE1,2024-01-08,,2,SIC\nE2,2024-01-08,,2,SIC\n"
     )
@@ -255,13 +239,13 @@ def test_absence_of_an_employee_whose_staff_rows_were_quarantined_is_unknown(
 def test_missing_leaving_reason_warns_once_the_spell_has_ended(
     tmp_path: Path, as_of: dt.date, warned: bool
 ) -> None:
-    result = _validate(_drop_with(tmp_path, "leaving_reason_missing"), as_of=as_of)
+    result = _validate(drop_with(tmp_path, "leaving_reason_missing"), as_of=as_of)
     assert (result.findings.height == 1) is warned
     assert _clean_rows(result, "staff") == [2, 3]  # a warning keeps the row
 
 
 def test_quarantine_above_the_limit_fails_the_run(tmp_path: Path) -> None:
-    drop = _drop_with(tmp_path, "required")  # 1 of 2 staff rows quarantined
+    drop = drop_with(tmp_path, "required")  # 1 of 2 staff rows quarantined
     assert _validate(drop, share=0.5).summaries[0].rows_quarantined == 1  # at the limit
     with pytest.raises(QuarantineLimitExceeded) as failure:
         _validate(drop, share=0.05)
@@ -274,13 +258,13 @@ def test_quarantine_above_the_limit_fails_the_run(tmp_path: Path) -> None:
 
 
 def test_header_only_extract_validates_to_an_empty_frame(tmp_path: Path) -> None:
-    result = _validate(_drop_with(tmp_path, "header_only"), share=0.0)
+    result = _validate(drop_with(tmp_path, "header_only"), share=0.0)
     assert result.extracts.staff.height == 0
     assert result.summaries[0].rows_read == 0
 
 
 def test_xlsx_dates_typed_as_text(tmp_path: Path) -> None:
-    drop = _drop_with(tmp_path)
+    drop = drop_with(tmp_path)
     (drop / "staff.csv").unlink()
     workbook = openpyxl.Workbook()
     sheet = workbook.active
@@ -297,7 +281,7 @@ def test_xlsx_dates_typed_as_text(tmp_path: Path) -> None:
 
 
 def test_findings_have_the_report_schema_and_order(tmp_path: Path) -> None:
-    result = _validate(_drop_with(tmp_path, "code_list", "agency_overlap", "ignored_column"))
+    result = _validate(drop_with(tmp_path, "code_list", "agency_overlap", "ignored_column"))
     assert result.findings.schema == pl.Schema(REPORT_FINDINGS_SCHEMA)
     assert result.findings.equals(sort_findings(result.findings))
     assert result.findings.get_column("extract").to_list()[0] == "agency"
