@@ -11,24 +11,20 @@ import polars as pl
 import pytest
 
 from tests.drops import drop_with
-from transforms.rules import DECIMAL_REGEX, ISO_DATE_REGEX
+from transforms.rules import check_frame, extract_rules
 from transforms.schema import (
-    ABSENCE_REASONS,
-    ALL_ROLES,
-    CONTRACT_TYPES,
     EXTRACT_COLUMNS,
     EXTRACT_NAMES,
     REPORT_FINDINGS_SCHEMA,
-    SOCIAL_WORK_ROLES,
     SOURCE_ROW,
-    SWE_NUMBER_PATTERN,
-    WORKER_KINDS,
     ExtractName,
     clean_schema,
     sort_findings,
 )
 from workforce.errors import RunFailure
 from workforce.extract_io import read_drop
+from workforce.suites import main as suites_main
+from workforce.suites import stale_suites
 from workforce.validation import (
     FindingSpec,
     QuarantineLimitExceeded,
@@ -222,15 +218,30 @@ def test_a_row_invalid_for_another_reason_still_clashes(tmp_path: Path) -> None:
     }
 
 
-def test_absence_of_an_employee_whose_staff_rows_were_quarantined_is_unknown(
+def test_absence_of_an_employee_whose_staff_rows_were_all_quarantined_is_held_back(
     tmp_path: Path,
 ) -> None:
+    # E2's only staff row is quarantined (fte 1.5): its absence is left out of the figures
+    # with a warning, is not quarantined and does not count towards the absence limit;
+    # E9 is on no staff row at all: an error, as before.
     drop = drop_with(tmp_path, "fte_range", extracts=("absence",))
     (drop / "absence.csv").write_text(
-        f"{ABSENCE_HEADER}\nE1,2024-01-08,,2,SIC\nE2,2024-01-08,,2,SIC\n"
+        f"{ABSENCE_HEADER}\nE1,2024-01-08,,2,SIC\nE2,2024-01-08,,2,SIC\nE9,2024-01-08,,2,SIC\n"
     )
-    findings = {f for f in _findings(_validate(drop)) if f[0] == "absence"}
-    assert findings == {("absence", 3, "employee_id", "unknown_employee", E)}
+    result = _validate(drop, share=0.7)  # staff: 2 of 3 quarantined
+    findings = {f for f in _findings(result) if f[0] == "absence"}
+    assert findings == {
+        ("absence", 3, "employee_id", "employee_held_back", W),
+        ("absence", 4, "employee_id", "unknown_employee", E),
+    }
+    assert _clean_rows(result, "absence") == [2]
+    absence = result.summaries[-1]
+    assert (absence.rows_read, absence.rows_quarantined, absence.rows_held_back) == (3, 1, 1)
+    assert absence.warnings == 1
+    held_back = result.findings.filter(pl.col("rule") == "employee_held_back").row(0, named=True)
+    assert held_back["value"] == "E2"
+    assert held_back["record_key"] == "absence of employee E2 from 2024-01-08"
+    assert held_back["message"].startswith("every staff row of employee_id E2 was quarantined")
 
 
 @pytest.mark.parametrize(
@@ -293,7 +304,8 @@ RULE_IDS = {
     "required", "date_format", "number_format", "fte_range", "end_before_start",
     "code_list", "swe_number_format", "swe_number_required", "duplicate_key", "overlap",
     "weekly_cost_range", "funded_fte_range", "working_days_range", "unknown_employee",
-    "leaving_reason_missing", "weekly_cost_missing",
+    "leaving_reason_missing", "weekly_cost_missing", "employee_held_back",
+    "control_character", "text_length", "number_range",
 }  # fmt: skip
 
 
@@ -305,9 +317,10 @@ def _expectations(extract: ExtractName) -> list[dict[str, object]]:
 def test_every_expectation_names_its_rule_column_severity_and_message() -> None:
     rules: set[str] = set()
     for extract in EXTRACT_NAMES:
+        columns = {column.name for column in EXTRACT_COLUMNS[extract]}
         for expectation in _expectations(extract):
             spec = FindingSpec.from_meta(extract, expectation["meta"])  # type: ignore[arg-type]
-            assert spec.column in {column.name for column in EXTRACT_COLUMNS[extract]}
+            assert {spec.column} <= columns if spec.column else set(spec.cells) <= columns
             rules.add(spec.rule)
     assert rules == RULE_IDS
 
@@ -322,28 +335,27 @@ def test_every_required_column_has_a_required_expectation() -> None:
         assert required == {c.name for c in EXTRACT_COLUMNS[extract] if not c.nullable}
 
 
-def test_suite_patterns_and_code_lists_match_the_schema() -> None:
+def test_the_suites_on_disk_are_generated_from_the_rules() -> None:
+    assert stale_suites() == [], "run: python -m workforce.suites --write"
+    assert suites_main(["--check"]) == 0
+
+
+def test_every_expectation_checks_one_flag_that_check_frame_computes(tmp_path: Path) -> None:
+    drop = read_drop(drop_with(tmp_path, extracts=("caseloads", "establishment", "absence")))
     for extract in EXTRACT_NAMES:
+        checks = check_frame(extract, drop.extracts[extract].frame, as_of=AS_OF)
+        for expectation, rule in zip(_expectations(extract), extract_rules(extract), strict=True):
+            assert expectation["type"] == "expect_column_values_to_be_in_set"
+            assert expectation["kwargs"] == {"column": rule.flag, "value_set": [False]}
+            assert checks.get_column(rule.flag).dtype == pl.Boolean
+            assert checks.get_column(rule.flag).null_count() == 0
+
+
+def test_messages_name_only_columns_of_the_checked_frame(tmp_path: Path) -> None:
+    drop = read_drop(drop_with(tmp_path, extracts=("caseloads", "establishment", "absence")))
+    for extract in EXTRACT_NAMES:
+        checks = check_frame(extract, drop.extracts[extract].frame, as_of=AS_OF)
         for expectation in _expectations(extract):
-            kwargs: dict[str, object] = expectation["kwargs"]  # type: ignore[assignment]
-            rule = expectation["meta"]["rule"]  # type: ignore[index]
-            if rule == "date_format":
-                assert kwargs["regex"] == ISO_DATE_REGEX
-            if rule == "number_format":
-                assert kwargs["regex"] == DECIMAL_REGEX
-            if rule == "swe_number_format":
-                assert str(kwargs["regex"]).replace("[0-9]", r"\d") == SWE_NUMBER_PATTERN
-            if rule == "swe_number_required":
-                assert kwargs["row_condition"]["parameter"] == list(SOCIAL_WORK_ROLES)  # type: ignore[index]
-            if rule == "code_list":
-                expected = {
-                    "role__code": list(ALL_ROLES),
-                    "contract_type__code": list(CONTRACT_TYPES),
-                    "worker_kind__code": list(WORKER_KINDS),
-                    "reason__code": list(ABSENCE_REASONS),
-                    "leaving_reason": [str(code) for code in range(1, 11)],
-                    "start_origin": [str(code) for code in range(1, 11)],
-                }[str(kwargs["column"])]
-                assert kwargs["value_set"] == expected
             placeholders = re.findall(r"\{(\w+)\}", expectation["meta"]["message"])  # type: ignore[index]
-            assert all(name for name in placeholders)
+            extra = {"value", "column", "length"}
+            assert set(placeholders) - extra <= set(checks.columns), expectation

@@ -224,7 +224,8 @@ def test_check_frame_flags_spells_ended_by_the_as_of_date() -> None:
     checks = check_frame("staff", raw, as_of=D(2024, 3, 31))
     assert checks.get_column(ENDED_BY_AS_OF).to_list() == [True, True, False, False]
     assert checks.get_column("role__code").to_list() == ["SW", "FSW", "XX", None]
-    assert checks.get_column("fte__number").to_list() == [1.0, 0.5, None, None]
+    assert checks.get_column("fte__number_format").to_list() == [False, False, True, False]
+    assert checks.get_column("fte__fte_range").to_list() == [False, False, False, False]
     assert checks.get_column(DUPLICATE_ROWS).to_list() == [None] * 4
 
 
