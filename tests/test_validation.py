@@ -123,6 +123,28 @@ CORPUS: list[tuple[str, set[Finding]]] = [
             ("absence", 4, "reason", "code_list", E),
         },
     ),
+    (
+        "absence_held_back",
+        {
+            ("staff", 3, "fte", "fte_range", E),
+            ("staff", 4, "fte", "fte_range", E),
+            ("absence", 3, "employee_id", "employee_held_back", W),
+            ("absence", 4, "employee_id", "employee_held_back", W),
+        },
+    ),
+    (
+        "control_character",
+        {
+            ("staff", 3, "team", "control_character", E),
+            ("staff", 3, "fte", "control_character", E),
+            ("staff", 3, "end_date", "control_character", E),
+            ("staff", 3, "fte", "number_format", E),
+            ("staff", 3, "end_date", "date_format", E),
+        },
+    ),
+    ("number_range", {("agency", 3, "weekly_cost", "number_range", E)}),
+    ("decimal_exact", {("staff", 3, "fte", "fte_range", E)}),
+    ("text_length", {("staff", 3, "team", "text_length", E)}),
 ]
 
 
@@ -137,9 +159,14 @@ def test_bad_input_gives_exactly_the_expected_findings(
     for summary in result.summaries:
         extract: ExtractName = summary.extract  # type: ignore[assignment]
         errors = {row for ext, row, _, _, sev in expected if ext == extract and sev == E}
+        held_back = {
+            row for ext, row, _, rule, _ in expected
+            if ext == extract and rule == "employee_held_back"
+        }  # fmt: skip
         read = drop.extracts[extract].frame.get_column(SOURCE_ROW).to_list()
-        assert _clean_rows(result, extract) == sorted(set(read) - errors)
+        assert _clean_rows(result, extract) == sorted(set(read) - errors - held_back)
         assert summary.rows_quarantined == len(errors)
+        assert summary.rows_held_back == len(held_back)
 
 
 def test_findings_name_the_value_as_it_appeared_in_plain_english(tmp_path: Path) -> None:

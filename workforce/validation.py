@@ -338,19 +338,21 @@ def _refuse_swapped_caseloads(raw: RawExtract, known_workers: pl.Series) -> None
         )
 
 
-def _withhold_private_values(findings: pl.DataFrame, known_workers: pl.Series) -> pl.DataFrame:
-    """Caseloads findings never show a child reference, and show a worker id only when it
-    is a known worker's (a value in the worker_id column may be a misplaced child
+def _withhold_private_values(
+    findings: pl.DataFrame, caseloads: pl.DataFrame, known_workers: pl.Series
+) -> pl.DataFrame:
+    """Caseloads findings never show a child reference, and show the worker_id only on a
+    row whose worker_id is a known worker's (an unknown one may be a misplaced child
     reference)."""
-    column, value = pl.col("column"), pl.col("value")
+    known_rows = caseloads.filter(pl.col("worker_id").is_in(known_workers.implode())).get_column(
+        SOURCE_ROW
+    )
+    column = pl.col("column")
     private = (column == "child_ref") | (
-        (column == "worker_id") & ~value.is_in(known_workers.implode())
+        (column == "worker_id") & ~pl.col("row").is_in(known_rows.implode())
     )
     return findings.with_columns(
-        pl.when((pl.col("extract") == "caseloads") & private.fill_null(False))
-        .then(None)
-        .otherwise(value)
-        .alias("value")
+        pl.when(private.fill_null(False)).then(None).otherwise(pl.col("value")).alias("value")
     )
 
 
@@ -422,10 +424,9 @@ def validate_drop(drop: Drop, as_of: dt.date, max_quarantine_share: float) -> Va
                 *(_findings_of(name, checks, spec, rows) for spec, rows in outcomes),
             ]
         )
-        findings = with_record_details(
-            _withhold_private_values(findings, known_workers),
-            record_details(name, raw.frame, as_of),
-        )
+        if name == "caseloads":
+            findings = _withhold_private_values(findings, raw.frame, known_workers)
+        findings = with_record_details(findings, record_details(name, raw.frame, as_of))
         quarantined = _row_set(findings, pl.col("severity") == ERROR)
         held_back_rules = [spec.rule for spec, _ in outcomes if spec.holds_back]
         held_back = _row_set(findings, pl.col("rule").is_in(held_back_rules)).join(
