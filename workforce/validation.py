@@ -53,6 +53,7 @@ from transforms.schema import (
     SOURCE_ROW,
     ExtractName,
     Extracts,
+    empty_findings,
 )
 from workforce.errors import RunFailure
 from workforce.extract_io import Drop, RawExtract
@@ -194,7 +195,13 @@ class _SuiteRunner:
             FindingSpec.from_meta(extract, expectation.get("meta") or {})
             for expectation in suite_dict["expectations"]
         ]
-        suite = self._gx.ExpectationSuite(**suite_dict)
+        # GX rebuilds each expectation's configuration dozens of times per run, meta
+        # included: it is handed the checks alone; the meta is read here, by position.
+        checks_only = [
+            {"type": expectation["type"], "kwargs": expectation["kwargs"]}
+            for expectation in suite_dict["expectations"]
+        ]
+        suite = self._gx.ExpectationSuite(name=suite_dict["name"], expectations=checks_only)
         rows: list[list[pl.Series]] = [[] for _ in specs]
         for offset in range(0, max(flags.height, 1), GX_CHUNK_ROWS):
             chunk = flags.slice(offset, GX_CHUNK_ROWS).to_pandas()
@@ -214,7 +221,10 @@ class _SuiteRunner:
                 )
             for index, result in enumerate(validation.results):
                 config = result.expectation_config
-                if config is None:
+                if (
+                    config is None
+                    or config.kwargs["column"] != checks_only[index]["kwargs"]["column"]
+                ):
                     raise RuntimeError(f"expectations/{extract}.json: GX lost an expectation")
                 if result.exception_info.get("raised_exception"):
                     raise RuntimeError(
@@ -245,6 +255,8 @@ def _findings_of(
 ) -> pl.DataFrame:
     """One finding per source row in ``rows`` (per offending cell for a cell rule), its
     value the text of the column as it appeared (``shown_text``)."""
+    if rows.is_empty():
+        return empty_findings()
     hit_rows = pl.DataFrame({SOURCE_ROW: rows.unique().sort()})
     if spec.column is None:
         return _cell_findings(extract, checks, spec, hit_rows)
