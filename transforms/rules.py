@@ -163,13 +163,16 @@ def _rows_text(rows: pl.Expr) -> pl.Expr:
 def duplicate_rows(frame: pl.DataFrame, keys: Sequence[str]) -> pl.Series:
     """For each row, the rows sharing its key when the key is read in full and appears
     more than once ("2, 5"); null otherwise."""
+    key = pl.col(keys[0]) if len(keys) == 1 else pl.struct(keys)
     keyed = frame.select(SOURCE_ROW, *keys).filter(
-        pl.all_horizontal(pl.col(keys).is_not_null()) & pl.struct(keys).is_duplicated()
+        pl.all_horizontal(pl.col(keys).is_not_null()) & key.is_duplicated()
     )
-    groups = keyed.group_by(keys).agg(_rows_text(pl.col(SOURCE_ROW)).alias(DUPLICATE_ROWS))
-    joined = frame.select(SOURCE_ROW, *keys).join(
-        groups, on=list(keys), how="left", nulls_equal=False, maintain_order="left"
-    )
+    # Duplicates are few: the rows of each clash are listed on the small frame and joined
+    # back by row number, not by key.
+    listed = keyed.with_columns(
+        _rows_text(pl.col(SOURCE_ROW)).over(keys, mapping_strategy="join").alias(DUPLICATE_ROWS)
+    ).select(SOURCE_ROW, DUPLICATE_ROWS)
+    joined = frame.select(SOURCE_ROW).join(listed, on=SOURCE_ROW, how="left", maintain_order="left")
     return joined.get_column(DUPLICATE_ROWS)
 
 
@@ -518,6 +521,81 @@ def extract_rules(extract: ExtractName) -> tuple[Rule, ...]:
     return (*_row_rules(extract, specs), *_cross_row_rules(extract), *_cell_rules(specs))
 
 
+def _helpers(extract: ExtractName, columns: Sequence[str]) -> list[pl.Expr]:
+    """The parsed dates and canonical codes of ``columns`` that the rules read."""
+    helpers: list[pl.Expr] = []
+    for spec in EXTRACT_COLUMNS[extract]:
+        if spec.name not in columns:
+            continue
+        if spec.kind == "date":
+            helpers.append(iso_date(spec.name).alias(spec.name + DATE_SUFFIX))
+        elif spec.kind == "code":
+            helpers.append(canonical_code(spec.name).alias(spec.name + CODE_SUFFIX))
+    return helpers
+
+
+def cross_row_columns(
+    extract: ExtractName,
+    raw: pl.DataFrame,
+    *,
+    valid_employee_ids: pl.Series | None = None,
+    staff_employee_ids: pl.Series | None = None,
+) -> pl.DataFrame:
+    """The columns the rules across rows read, one row per row of ``raw`` in its order:
+    ``duplicate_rows``; ``overlap`` and ``overlap_rows``; for absence ``unknown_employee``
+    and ``employee_held_back``. Computed on the key and period columns only, over the
+    whole extract (a clash can join any two rows).
+
+    For ``absence`` only: ``staff_employee_ids`` are the ``employee_id`` of every staff row
+    as read, ``valid_employee_ids`` those of staff rows that were not quarantined. An
+    episode of an employee on no staff row breaks ``unknown_employee``; one of an employee
+    whose staff rows were all quarantined is held back (``employee_held_back``). Without
+    ``staff_employee_ids`` every employee not valid is unknown.
+    """
+    keys = {_column(key) for key in (*UNIQUE_KEYS.get(extract, ()), *OVERLAP_KEYS.get(extract, ()))}
+    period = PERIOD_COLUMNS[extract] if extract in OVERLAP_KEYS else ()
+    needed = [s.name for s in EXTRACT_COLUMNS[extract] if s.name in keys or s.name in period]
+    narrow = raw.select(SOURCE_ROW, *needed).with_columns(_helpers(extract, needed))
+    cross: list[str] = []
+    if extract in UNIQUE_KEYS:
+        narrow = narrow.with_columns(duplicate_rows(narrow, UNIQUE_KEYS[extract]))
+        cross.append(DUPLICATE_ROWS)
+    if extract in OVERLAP_KEYS:
+        start, end = PERIOD_COLUMNS[extract]
+        overlaps = overlapping_rows(
+            narrow, OVERLAP_KEYS[extract], start + DATE_SUFFIX, end + DATE_SUFFIX, end
+        )
+        narrow = narrow.join(overlaps, on=SOURCE_ROW, how="left", maintain_order="left")
+        cross += [OVERLAP, OVERLAP_ROWS]
+    if extract == "absence":
+        empty = pl.Series(values=[], dtype=pl.String)
+        valid = valid_employee_ids if valid_employee_ids is not None else empty
+        on_staff = staff_employee_ids if staff_employee_ids is not None else valid
+        employee = raw.get_column("employee_id")
+        narrow = narrow.with_columns(
+            (employee.is_not_null() & ~employee.is_in(on_staff.implode()))
+            .fill_null(False)
+            .alias(UNKNOWN_EMPLOYEE),
+            (employee.is_in(on_staff.implode()) & ~employee.is_in(valid.implode()))
+            .fill_null(False)
+            .alias(EMPLOYEE_HELD_BACK),
+        )
+        cross += [UNKNOWN_EMPLOYEE, EMPLOYEE_HELD_BACK]
+    return narrow.select(SOURCE_ROW, *cross)
+
+
+def row_checks(extract: ExtractName, frame: pl.DataFrame, *, as_of: dt.date) -> pl.DataFrame:
+    """``frame`` (raw text plus ``cross_row_columns``) with the helper columns and one flag
+    column per rule. Each row is checked on its own, so a large extract can be checked in
+    chunks of rows."""
+    checks = frame.with_columns(_helpers(extract, frame.columns))
+    if extract == "staff":
+        checks = checks.with_columns(
+            (pl.col(f"end_date{DATE_SUFFIX}") <= as_of).fill_null(False).alias(ENDED_BY_AS_OF)
+        )
+    return checks.with_columns(rule.broken.alias(rule.flag) for rule in extract_rules(extract))
+
+
 def check_frame(
     extract: ExtractName,
     raw: pl.DataFrame,
@@ -526,49 +604,31 @@ def check_frame(
     valid_employee_ids: pl.Series | None = None,
     staff_employee_ids: pl.Series | None = None,
 ) -> pl.DataFrame:
-    """The raw text frame plus the helper columns and one flag column per rule (see the
-    module doc).
+    """The raw text frame plus the cross-row columns, helper columns and one flag column
+    per rule, in one piece (see ``cross_row_columns`` and ``row_checks``)."""
+    cross = cross_row_columns(
+        extract,
+        raw,
+        valid_employee_ids=valid_employee_ids,
+        staff_employee_ids=staff_employee_ids,
+    )
+    return row_checks(extract, raw.hstack(cross.drop(SOURCE_ROW)), as_of=as_of)
 
-    For ``absence`` only: ``staff_employee_ids`` are the ``employee_id`` of every staff row
-    as read, ``valid_employee_ids`` those of staff rows that were not quarantined. An
-    episode of an employee on no staff row breaks ``unknown_employee``; one of an employee
-    whose staff rows were all quarantined is held back (``employee_held_back``). Without
-    ``staff_employee_ids`` every employee not valid is unknown.
-    """
-    helpers: list[pl.Expr] = []
-    for spec in EXTRACT_COLUMNS[extract]:
-        if spec.kind == "date":
-            helpers.append(iso_date(spec.name).alias(spec.name + DATE_SUFFIX))
-        elif spec.kind == "code":
-            helpers.append(canonical_code(spec.name).alias(spec.name + CODE_SUFFIX))
-    checks = raw.with_columns(helpers)
 
-    if extract in UNIQUE_KEYS:
-        checks = checks.with_columns(duplicate_rows(checks, UNIQUE_KEYS[extract]))
-    if extract in OVERLAP_KEYS:
-        start, end = PERIOD_COLUMNS[extract]
-        overlaps = overlapping_rows(
-            checks, OVERLAP_KEYS[extract], start + DATE_SUFFIX, end + DATE_SUFFIX, end
-        )
-        checks = checks.join(overlaps, on=SOURCE_ROW, how="left", maintain_order="left")
-    if extract == "staff":
-        checks = checks.with_columns(
-            (pl.col(f"end_date{DATE_SUFFIX}") <= as_of).fill_null(False).alias(ENDED_BY_AS_OF)
-        )
-    if extract == "absence":
-        empty = pl.Series(values=[], dtype=pl.String)
-        valid = valid_employee_ids if valid_employee_ids is not None else empty
-        on_staff = staff_employee_ids if staff_employee_ids is not None else valid
-        employee = pl.col("employee_id")
-        checks = checks.with_columns(
-            (employee.is_not_null() & ~employee.is_in(on_staff.implode()))
-            .fill_null(False)
-            .alias(UNKNOWN_EMPLOYEE),
-            (employee.is_in(on_staff.implode()) & ~employee.is_in(valid.implode()))
-            .fill_null(False)
-            .alias(EMPLOYEE_HELD_BACK),
-        )
-    return checks.with_columns(rule.broken.alias(rule.flag) for rule in extract_rules(extract))
+def flag_frame(
+    extract: ExtractName, frame: pl.DataFrame, *, as_of: dt.date, chunk_rows: int
+) -> pl.DataFrame:
+    """``source_row`` and the flag columns of ``frame`` (raw text plus
+    ``cross_row_columns``), checked ``chunk_rows`` rows at a time: the helper columns of
+    one chunk are all that is held at once."""
+    flags = [SOURCE_ROW, *flag_columns(extract)]
+    return pl.concat(
+        [
+            row_checks(extract, frame.slice(offset, chunk_rows), as_of=as_of).select(flags)
+            for offset in range(0, max(frame.height, 1), chunk_rows)
+        ],
+        how="vertical",
+    )
 
 
 def flag_columns(extract: ExtractName) -> list[str]:
@@ -597,20 +657,22 @@ def message_columns(template: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_PLACEHOLDER.findall(template)))
 
 
-def clean_frame(extract: ExtractName, checks: pl.DataFrame) -> pl.DataFrame:
-    """The typed clean frame (``clean_schema(extract)``) of rows that passed validation:
-    dates and decimals parsed, codes in canonical case, reason codes as integers."""
+def clean_frame(extract: ExtractName, checks: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """The typed clean frame (``clean_schema(extract)``) of the rows of ``checks`` (raw
+    text columns) that passed validation: dates and decimals parsed, codes in canonical
+    case, reason codes as integers."""
     columns: list[pl.Expr] = [pl.col(SOURCE_ROW).cast(pl.Int64)]
     for spec in EXTRACT_COLUMNS[extract]:
         if spec.kind == "date":
-            column = pl.col(spec.name + DATE_SUFFIX)
+            column = iso_date(spec.name)
         elif spec.kind == "decimal":
             column = decimal_number(spec.name)
         elif spec.kind == "code":
-            column = pl.col(spec.name + CODE_SUFFIX)
+            column = canonical_code(spec.name)
         elif spec.kind == "int_code":
             column = pl.col(spec.name).cast(pl.Int64, strict=False)
         else:
             column = pl.col(spec.name)
         columns.append(column.alias(spec.name))
-    return checks.select(columns).cast(clean_schema(extract))  # type: ignore[arg-type]
+    typed = checks.lazy().select(columns).cast(clean_schema(extract))  # type: ignore[arg-type]
+    return typed.collect()

@@ -9,9 +9,10 @@ Grain:
 
 Each extract's suite is ``expectations/<extract>.json`` (generated from the rules by
 ``python -m workforce.suites``). Polars computes one boolean flag column per rule
-(``transforms.rules.check_frame``: patterns, code lists, exact ranges, keys and periods
-across rows); GX is handed ``source_row`` and the flags only, in chunks of
-``GX_CHUNK_ROWS`` rows, and checks each flag with one expectation. Every expectation's
+(``transforms.rules``: the clashes across rows once over the key columns, then patterns,
+code lists, exact ranges in chunks of ``CHECK_CHUNK_ROWS`` rows); GX is handed
+``source_row`` and the flags only, in chunks of ``GX_CHUNK_ROWS`` rows, and checks each
+flag with one expectation. Every expectation's
 ``meta`` names the rule id, the column reported, the severity and the message, and every
 finding comes from GX's unexpected index list (row numbers as in the file).
 """
@@ -39,9 +40,9 @@ from transforms.rules import (
     WARNING,
     Severity,
     cell_broken,
-    check_frame,
     clean_frame,
-    flag_columns,
+    cross_row_columns,
+    flag_frame,
     message_columns,
     message_expr,
 )
@@ -63,7 +64,9 @@ if TYPE_CHECKING:
     from great_expectations.core.batch_definition import BatchDefinition
 
 SEVERITIES: frozenset[str] = frozenset({ERROR, WARNING})
-# Rows handed to GX at a time: its memory is bounded by the chunk, not the extract.
+# Rows checked by polars (helper columns, flags) and handed to GX at a time: the memory
+# of both is bounded by the chunk, not the extract.
+CHECK_CHUNK_ROWS = 500_000
 GX_CHUNK_ROWS = 1_000_000
 # A caseloads extract in which more than this share of the allocations (with a worker_id)
 # name a worker found in neither staff nor agency is refused as unreadable: its columns
@@ -356,8 +359,10 @@ def _withhold_private_values(
     """Caseloads findings never show a child reference, and show the worker_id only on a
     row whose worker_id is a known worker's (an unknown one may be a misplaced child
     reference)."""
-    known_rows = caseloads.filter(pl.col("worker_id").is_in(known_workers.implode())).get_column(
-        SOURCE_ROW
+    known_rows = (
+        caseloads.select(SOURCE_ROW, "worker_id")
+        .filter(pl.col("worker_id").is_in(known_workers.implode()))
+        .get_column(SOURCE_ROW)
     )
     column = pl.col("column")
     private = (column == "child_ref") | (
@@ -421,14 +426,16 @@ def validate_drop(drop: Drop, as_of: dt.date, max_quarantine_share: float) -> Va
         raw = drop.extracts.get(name)
         if raw is None:
             continue
-        checks = check_frame(
+        cross = cross_row_columns(
             name,
             raw.frame,
-            as_of=as_of,
             valid_employee_ids=valid_employee_ids,
             staff_employee_ids=staff_employee_ids,
         )
-        outcomes = runner.unexpected_rows(name, checks.select(SOURCE_ROW, *flag_columns(name)))
+        checks = raw.frame.hstack(cross.drop(SOURCE_ROW))  # raw text + cross-row columns
+        flags = flag_frame(name, checks, as_of=as_of, chunk_rows=CHECK_CHUNK_ROWS)
+        outcomes = runner.unexpected_rows(name, flags)
+        del flags
         findings = combine_findings(
             [
                 raw.findings.with_columns(shown_text(pl.col("value")).alias("value")),
@@ -438,14 +445,19 @@ def validate_drop(drop: Drop, as_of: dt.date, max_quarantine_share: float) -> Va
         )
         if name == "caseloads":
             findings = _withhold_private_values(findings, raw.frame, known_workers)
-        findings = with_record_details(findings, record_details(name, raw.frame, as_of))
+        found_rows = findings.select(pl.col("row").alias(SOURCE_ROW)).drop_nulls().unique()
+        details = record_details(name, raw.frame.join(found_rows, on=SOURCE_ROW, how="semi"), as_of)
+        findings = with_record_details(findings, details)
         quarantined = _row_set(findings, pl.col("severity") == ERROR)
         held_back_rules = [spec.rule for spec, _ in outcomes if spec.holds_back]
         held_back = _row_set(findings, pl.col("rule").is_in(held_back_rules)).join(
             quarantined, on=SOURCE_ROW, how="anti"
         )
         left_out = pl.concat([quarantined, held_back])
-        clean[name] = clean_frame(name, checks.join(left_out, on=SOURCE_ROW, how="anti"))
+        kept = raw.frame.lazy().filter(
+            ~pl.col(SOURCE_ROW).is_in(left_out.get_column(SOURCE_ROW).implode())
+        )
+        clean[name] = clean_frame(name, kept)
         if name == "staff":
             valid_employee_ids = clean[name].get_column("employee_id").unique()
         summaries.append(
