@@ -61,7 +61,11 @@ from workforce.extract_io import Drop, RawExtract
 from workforce.suites import suite_path
 
 if TYPE_CHECKING:
+    import pandas as pd
     from great_expectations.core.batch_definition import BatchDefinition
+    from great_expectations.core.expectation_validation_result import (
+        ExpectationValidationResult,
+    )
 
 SEVERITIES: frozenset[str] = frozenset({ERROR, WARNING})
 # Rows checked by polars (helper columns, flags) and handed to GX at a time: the memory
@@ -185,14 +189,52 @@ class _SuiteRunner:
                 self._definitions[extract] = asset.add_batch_definition_whole_dataframe(extract)
             return self._definitions[extract]
 
+    def _validate(
+        self,
+        extract: ExtractName,
+        chunk: pd.DataFrame,
+        expectations: list[dict[str, Any]],
+        result_format: dict[str, Any],
+    ) -> list[ExpectationValidationResult]:
+        """The results of ``expectations`` (type and kwargs) on ``chunk``, in their order."""
+        from great_expectations.validator.v1_validator import Validator
+
+        suite = self._gx.ExpectationSuite(name=extract, expectations=expectations)
+        # One Validator fetches the batch once (Batch.validate would fetch it again).
+        results = (
+            Validator(
+                batch_definition=self._definition(extract),
+                batch_parameters={"dataframe": chunk},
+                result_format=result_format,
+            )
+            .validate_expectation_suite(suite)
+            .results
+        )
+        if len(results) != len(expectations):
+            raise RuntimeError(
+                f"expectations/{extract}.json: GX ran {len(results)} of {len(expectations)}"
+            )
+        for expectation, result in zip(expectations, results, strict=True):
+            config = result.expectation_config
+            if config is None or config.kwargs["column"] != expectation["kwargs"]["column"]:
+                raise RuntimeError(f"expectations/{extract}.json: GX lost an expectation")
+            if result.exception_info.get("raised_exception"):
+                raise RuntimeError(
+                    f"expectations/{extract}.json: {config.type} on {config.kwargs} failed "
+                    f"to run: {result.exception_info['exception_message']}"
+                )
+        return results
+
     def unexpected_rows(
         self, extract: ExtractName, flags: pl.DataFrame
     ) -> list[tuple[FindingSpec, pl.Series]]:
         """For each expectation of the suite, its finding spec and the source rows that
         broke it. ``flags`` holds ``source_row`` and the suite's flag columns; it is
-        handed to GX in chunks of ``GX_CHUNK_ROWS`` rows."""
-        from great_expectations.validator.v1_validator import Validator
+        handed to GX in chunks of ``GX_CHUNK_ROWS`` rows.
 
+        Each chunk is validated twice: the whole suite for success only (GX's bookkeeping
+        for the list of unexpected rows costs twice that of the check itself), then the
+        expectations that failed for their unexpected rows."""
         suite_dict = load_suite(extract)
         specs = [
             FindingSpec.from_meta(extract, expectation.get("meta") or {})
@@ -204,36 +246,26 @@ class _SuiteRunner:
             {"type": expectation["type"], "kwargs": expectation["kwargs"]}
             for expectation in suite_dict["expectations"]
         ]
-        suite = self._gx.ExpectationSuite(name=suite_dict["name"], expectations=checks_only)
         rows: list[list[pl.Series]] = [[] for _ in specs]
         for offset in range(0, max(flags.height, 1), GX_CHUNK_ROWS):
             chunk = flags.slice(offset, GX_CHUNK_ROWS).to_pandas()
-            # One Validator fetches the batch once (Batch.validate would fetch it again).
-            validation = Validator(
-                batch_definition=self._definition(extract),
-                batch_parameters={"dataframe": chunk},
-                result_format={
+            outcomes = self._validate(
+                extract, chunk, checks_only, {"result_format": "BOOLEAN_ONLY"}
+            )
+            failed = [index for index, result in enumerate(outcomes) if not result.success]
+            if not failed:
+                continue
+            located = self._validate(
+                extract,
+                chunk,
+                [checks_only[index] for index in failed],
+                {
                     "result_format": "COMPLETE",
                     "unexpected_index_column_names": [SOURCE_ROW],
                     "return_unexpected_index_query": False,
                 },
-            ).validate_expectation_suite(suite)
-            if len(validation.results) != len(specs):
-                raise RuntimeError(
-                    f"expectations/{extract}.json: GX ran {len(validation.results)} of {len(specs)}"
-                )
-            for index, result in enumerate(validation.results):
-                config = result.expectation_config
-                if (
-                    config is None
-                    or config.kwargs["column"] != checks_only[index]["kwargs"]["column"]
-                ):
-                    raise RuntimeError(f"expectations/{extract}.json: GX lost an expectation")
-                if result.exception_info.get("raised_exception"):
-                    raise RuntimeError(
-                        f"expectations/{extract}.json: {config.type} on {config.kwargs} failed "
-                        f"to run: {result.exception_info['exception_message']}"
-                    )
+            )
+            for index, result in zip(failed, located, strict=True):
                 unexpected = result.result.get("unexpected_index_list") or []
                 rows[index].append(
                     pl.from_dicts(unexpected, schema={SOURCE_ROW: pl.Int64}).get_column(SOURCE_ROW)
