@@ -28,7 +28,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Literal
+from typing import Literal, TypeVar
 
 import polars as pl
 
@@ -47,6 +47,7 @@ from transforms.schema import (
 )
 
 Severity = Literal["error", "warning"]
+FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 ERROR: Severity = "error"  # the row is quarantined
 WARNING: Severity = "warning"  # the row is kept (or, for a hold-back rule, left out unquarantined)
 
@@ -164,16 +165,29 @@ def duplicate_rows(frame: pl.DataFrame, keys: Sequence[str]) -> pl.Series:
     """For each row, the rows sharing its key when the key is read in full and appears
     more than once ("2, 5"); null otherwise."""
     key = pl.col(keys[0]) if len(keys) == 1 else pl.struct(keys)
-    keyed = frame.select(SOURCE_ROW, *keys).filter(
-        pl.all_horizontal(pl.col(keys).is_not_null()) & key.is_duplicated()
+    # Lazily: polars then never holds a mask and a filtered copy of every key at once.
+    listed = (
+        frame.lazy()
+        .select(SOURCE_ROW, *keys)
+        .filter(pl.all_horizontal(pl.col(keys).is_not_null()) & key.is_duplicated())
+        .select(
+            SOURCE_ROW,
+            _rows_text(pl.col(SOURCE_ROW))
+            .over(keys, mapping_strategy="join")
+            .alias(DUPLICATE_ROWS),
+        )
+        .collect()
     )
-    # Duplicates are few: the rows of each clash are listed on the small frame and joined
-    # back by row number, not by key.
-    listed = keyed.with_columns(
-        _rows_text(pl.col(SOURCE_ROW)).over(keys, mapping_strategy="join").alias(DUPLICATE_ROWS)
-    ).select(SOURCE_ROW, DUPLICATE_ROWS)
-    joined = frame.select(SOURCE_ROW).join(listed, on=SOURCE_ROW, how="left", maintain_order="left")
-    return joined.get_column(DUPLICATE_ROWS)
+    rows = frame.get_column(SOURCE_ROW)
+    if listed.is_empty():
+        return pl.repeat(None, rows.len(), dtype=pl.String, eager=True).alias(DUPLICATE_ROWS)
+    # Duplicates are few: looked up by row number, not joined by key.
+    return rows.replace_strict(
+        listed.get_column(SOURCE_ROW),
+        listed.get_column(DUPLICATE_ROWS),
+        default=None,
+        return_dtype=pl.String,
+    ).alias(DUPLICATE_ROWS)
 
 
 def overlapping_rows(
@@ -584,11 +598,11 @@ def cross_row_columns(
     return narrow.select(SOURCE_ROW, *cross)
 
 
-def row_checks(extract: ExtractName, frame: pl.DataFrame, *, as_of: dt.date) -> pl.DataFrame:
+def row_checks(extract: ExtractName, frame: FrameT, *, as_of: dt.date) -> FrameT:
     """``frame`` (raw text plus ``cross_row_columns``) with the helper columns and one flag
     column per rule. Each row is checked on its own, so a large extract can be checked in
     chunks of rows."""
-    checks = frame.with_columns(_helpers(extract, frame.columns))
+    checks = frame.with_columns(_helpers(extract, frame.collect_schema().names()))
     if extract == "staff":
         checks = checks.with_columns(
             (pl.col(f"end_date{DATE_SUFFIX}") <= as_of).fill_null(False).alias(ENDED_BY_AS_OF)
@@ -624,7 +638,9 @@ def flag_frame(
     flags = [SOURCE_ROW, *flag_columns(extract)]
     return pl.concat(
         [
-            row_checks(extract, frame.slice(offset, chunk_rows), as_of=as_of).select(flags)
+            row_checks(extract, frame.slice(offset, chunk_rows).lazy(), as_of=as_of)
+            .select(flags)
+            .collect()
             for offset in range(0, max(frame.height, 1), chunk_rows)
         ],
         how="vertical",

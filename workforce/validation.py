@@ -391,9 +391,13 @@ def _withhold_private_values(
     """Caseloads findings never show a child reference, and show the worker_id only on a
     row whose worker_id is a known worker's (an unknown one may be a misplaced child
     reference)."""
+    worker_findings = findings.filter(pl.col("column") == "worker_id").get_column("row")
     known_rows = (
         caseloads.select(SOURCE_ROW, "worker_id")
-        .filter(pl.col("worker_id").is_in(known_workers.implode()))
+        .filter(
+            pl.col(SOURCE_ROW).is_in(worker_findings.implode())
+            & pl.col("worker_id").is_in(known_workers.implode())
+        )
         .get_column(SOURCE_ROW)
     )
     column = pl.col("column")
@@ -434,6 +438,18 @@ def _row_set(findings: pl.DataFrame, keep: pl.Expr) -> pl.DataFrame:
         .select(pl.col("row").alias(SOURCE_ROW))
         .unique()
     )
+
+
+def _clean_in_chunks(name: ExtractName, raw: pl.DataFrame, left_out: pl.Series) -> pl.DataFrame:
+    """The clean frame of the rows of ``raw`` not in ``left_out``, typed chunk by chunk
+    (``CHECK_CHUNK_ROWS``) so the parsing's working memory is a chunk's."""
+    parts = []
+    for offset in range(0, max(raw.height, 1), CHECK_CHUNK_ROWS):
+        kept = raw.slice(offset, CHECK_CHUNK_ROWS).lazy()
+        if left_out.len():  # without a filter, text columns are shared, not copied
+            kept = kept.filter(~pl.col(SOURCE_ROW).is_in(left_out.implode()))
+        parts.append(clean_frame(name, kept))
+    return pl.concat(parts, how="vertical")
 
 
 def validate_drop(drop: Drop, as_of: dt.date, max_quarantine_share: float) -> ValidationResult:
@@ -486,10 +502,7 @@ def validate_drop(drop: Drop, as_of: dt.date, max_quarantine_share: float) -> Va
             quarantined, on=SOURCE_ROW, how="anti"
         )
         left_out = pl.concat([quarantined, held_back])
-        kept = raw.frame.lazy().filter(
-            ~pl.col(SOURCE_ROW).is_in(left_out.get_column(SOURCE_ROW).implode())
-        )
-        clean[name] = clean_frame(name, kept)
+        clean[name] = _clean_in_chunks(name, raw.frame, left_out.get_column(SOURCE_ROW))
         if name == "staff":
             valid_employee_ids = clean[name].get_column("employee_id").unique()
         summaries.append(
