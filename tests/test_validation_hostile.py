@@ -14,6 +14,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.drops import drop_with
 from transforms.findings import neutralised_for_csv, record_details, shown_text
@@ -432,3 +434,68 @@ def test_an_optional_column_is_declared_once_and_generates_its_rules(
         assert not any(e["meta"]["column"] == "grade" for e in suite["expectations"])
     finally:
         rules.extract_rules.cache_clear()
+
+
+# Property: whatever hostile values land in whatever cells, validation names every one of
+# them, or refuses in one line; it never crashes, and every row read is kept, quarantined
+# or held back.
+
+_HOSTILE = st.sampled_from(
+    [
+        "1\x00",
+        "\x00",
+        "Team\x07",
+        "x\ufffe",
+        "9" * 10,
+        "-" + "9" * 12 + ".5",
+        "T" * 1001,
+    ]
+)
+_CELLS = [
+    (extract, spec.name)
+    for extract in ("staff", "agency", "caseloads", "establishment", "absence")
+    for spec in EXTRACT_COLUMNS[extract]
+]
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(_CELLS), st.integers(min_value=2, max_value=3), _HOSTILE),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_hostile_values_are_named_or_refused_never_a_crash(
+    tmp_path_factory: pytest.TempPathFactory,
+    injected: list[tuple[tuple[str, str], int, str]],
+) -> None:
+    drop = _drop(tmp_path_factory.mktemp("hostile"))
+    final: dict[tuple[str, int, str], str] = {}
+    for (extract, column), row, text in injected:
+        if row in drop.extracts[extract].frame.get_column(SOURCE_ROW).to_list():  # type: ignore[index]
+            drop = _edited(drop, extract, row, **{column: text})  # type: ignore[arg-type]
+            final[(extract, row, column)] = text
+    refusal: str | None
+    try:
+        result = _validate(drop)
+    except RunFailure as error:  # a refusal is one line
+        refusal = str(error)
+    else:
+        refusal = None
+    if refusal is not None:
+        assert "\n" not in refusal
+        return
+    named = set(result.findings.select("extract", "row", "column").iter_rows())
+    for (extract, row, column), text in final.items():
+        numeric = any(s.name == column and s.kind == "decimal" for s in EXTRACT_COLUMNS[extract])  # type: ignore[index]
+        hostile = any(ord(c) < 0x20 or c == "\ufffe" for c in text) or len(text) > 1000 or numeric
+        if hostile:
+            assert (extract, row, column) in named, (extract, row, column, text)
+    for summary in result.summaries:
+        clean = getattr(result.extracts, summary.extract)
+        assert summary.rows_read == (
+            clean.height + summary.rows_quarantined + summary.rows_held_back
+        )
