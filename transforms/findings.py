@@ -160,3 +160,24 @@ def combine_findings(parts: Iterable[pl.DataFrame]) -> pl.DataFrame:
     if not frames:
         return empty_findings()
     return sort_findings(pl.concat(frames, how="vertical"))
+
+
+# A spreadsheet opening a CSV treats a cell starting with one of these as a formula
+# (= + - @) or strips it (tab, CR) and looks again: such a cell gets a leading apostrophe.
+FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised_for_csv(findings: pl.DataFrame) -> pl.DataFrame:
+    """``findings`` with every text cell that a spreadsheet would read as a formula
+    prefixed with ``'`` (OWASP's CSV-injection advice): Excel and LibreOffice then show
+    it as text, e.g. ``'=1+1`` or ``'-5``. Only the human-facing ``data_quality.csv`` is
+    neutralised; ``metrics.csv`` keeps its values exactly."""
+    starts_like_a_formula = "^[" + "".join(FORMULA_TRIGGERS).replace("-", "\\-") + "]"
+    return findings.with_columns(
+        pl.when(pl.col(name).str.contains(starts_like_a_formula))
+        .then(pl.concat_str(pl.lit("'"), pl.col(name)))
+        .otherwise(pl.col(name))
+        .alias(name)
+        for name, dtype in findings.schema.items()
+        if dtype == pl.String()
+    )
