@@ -419,7 +419,7 @@ def test_data_quality_csv_neutralises_formulas(tmp_path: Path) -> None:
 
 
 def test_an_optional_column_is_declared_once_and_generates_its_rules(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     from transforms import rules
 
@@ -432,6 +432,10 @@ def test_an_optional_column_is_declared_once_and_generates_its_rules(
         assert "grade" in cells["control_character"]
         assert "grade" in cells["text_length"]
         assert not any(e["meta"]["column"] == "grade" for e in suite["expectations"])
+        # End to end: the valid staff file has no grade column and is not touched.
+        result = validate_drop(read_drop(drop_with(tmp_path)), AS_OF, 1.0)
+        assert result.findings.is_empty()
+        assert result.extracts.staff.get_column("grade").to_list() == [None, None]
     finally:
         rules.extract_rules.cache_clear()
 
