@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 
 from tests.builders import DEFAULT_PARAMS
+from tests.drops import dirty_sample_drop
 from tests.locations import SAMPLE_DROP
 from transforms.metrics import compute_metrics
 from workforce.extract_io import read_drop
@@ -23,56 +24,6 @@ AS_OF = dt.date(2026, 11, 20)
 DATES = [dt.date(2023, 3, 31), dt.date(2024, 3, 31), dt.date(2025, 3, 31), AS_OF]
 
 STAFF = "employee_id,swe_number,job_title,role,team,service_area,fte,contract_type,start_date,end_date,leaving_reason,start_origin"
-# Bad rows that share no key or period with any clean row: each must be quarantined alone.
-BAD_ROWS: dict[str, list[tuple[str, str]]] = {
-    "staff": [
-        (
-            "E900001,SW900001,Social Worker,SW,Ghost Team,Ghost Area,1.5,permanent,2024-01-01,,,1",
-            "fte_range",
-        ),
-        (
-            "E900002,SW900002,Social Worker,SW,Ghost Team,Ghost Area,1,permanent,2024-01-01,2023-01-01,1,1",
-            "end_before_start",
-        ),
-        (
-            "E900003,SW900003,Social Worker,XYZ,Ghost Team,Ghost Area,1,permanent,2024-01-01,,,1",
-            "code_list",
-        ),
-        (
-            "E900004,,Social Worker,SW,Ghost Team,Ghost Area,1,permanent,2024-01-01,,,1",
-            "swe_number_required",
-        ),
-        (
-            "E900005,SW900005,Social Worker,SW,Ghost Team,Ghost Area,1,permanent,31/01/2024,,,1",
-            "date_format",
-        ),
-    ],
-    "agency": [
-        (
-            "ASG900001,AGW900001,SW900011,Ghost Agency,SW,Ghost Team,Ghost Area,1,2024-01-01,,-5",
-            "weekly_cost_range",
-        ),
-        (
-            "ASG900002,AGW900002,SW900012,Ghost Agency,SW,Ghost Team,Ghost Area,1,2024-01-01,2024-06-30,2000",
-            "overlap",
-        ),
-        (
-            "ASG900003,AGW900002,SW900012,Ghost Agency,SW,Ghost Team,Ghost Area,1,2024-06-01,,2000",
-            "overlap",
-        ),
-    ],
-    "caseloads": [
-        ("AL9000001,C900001,E000376,contractor,2024-01-01,", "code_list"),
-        ("AL9000002,C900002,E000376,employee,2024-01-01,2023-01-01", "end_before_start"),
-    ],
-    "establishment": [
-        ("Ghost Team,Ghost Area,SW,0,2024-01-01,", "funded_fte_range"),
-    ],
-    "absence": [
-        ("E999999,2024-01-10,2024-01-12,3,SIC", "unknown_employee"),
-        ("E000376,2021-09-20,2021-09-21,1,XXX", "code_list"),
-    ],
-}
 
 
 def _validate(drop_dir: Path) -> ValidationResult:
@@ -84,24 +35,10 @@ def clean() -> ValidationResult:
     return _validate(SAMPLE_DROP)
 
 
-def _dirty_drop(tmp_path: Path) -> tuple[Path, dict[str, dict[int, str]]]:
-    """Copy the sample and append the bad rows; return their source row numbers."""
-    drop = tmp_path / "drop"
-    shutil.copytree(SAMPLE_DROP, drop)
-    appended: dict[str, dict[int, str]] = {}
-    for extract, rows in BAD_ROWS.items():
-        path = drop / f"{extract}.csv"
-        existing = path.read_text().splitlines()
-        first_row = len(existing) + 1  # header is row 1
-        path.write_text("\n".join(existing + [line for line, _ in rows]) + "\n")
-        appended[extract] = {first_row + i: rule for i, (_, rule) in enumerate(rows)}
-    return drop, appended
-
-
 def test_bad_rows_are_reported_exactly_and_metrics_are_the_clean_ones(
     tmp_path: Path, clean: ValidationResult
 ) -> None:
-    drop, appended = _dirty_drop(tmp_path)
+    drop, appended = dirty_sample_drop(tmp_path)
     dirty = _validate(drop)
 
     errors = dirty.findings.filter(pl.col("severity") == "error")

@@ -170,6 +170,7 @@ def _iso(text: str) -> D | None:
         return None
 
 
+@settings(deadline=None)  # polars' first call of a regex can be slow on a busy machine
 @given(st.lists(_date_shaped | st.text(max_size=12) | st.dates().map(D.isoformat), max_size=20))
 def test_dates_are_read_only_when_they_are_real_iso_dates(texts: list[str]) -> None:
     parsed = pl.DataFrame({"d": texts}, schema={"d": pl.String}).select(iso_date("d"))
@@ -180,6 +181,7 @@ def test_dates_are_read_only_when_they_are_real_iso_dates(texts: list[str]) -> N
         assert (re.search(ISO_DATE_REGEX, text) is not None) == (expected is not None), text
 
 
+@settings(deadline=None)
 @given(st.lists(st.from_regex(DECIMAL_REGEX, fullmatch=True) | st.text(max_size=8), max_size=20))
 def test_numbers_are_read_only_when_plain_decimals(texts: list[str]) -> None:
     parsed = pl.DataFrame({"n": texts}, schema={"n": pl.String}).select(decimal_number("n"))
@@ -224,7 +226,8 @@ def test_check_frame_flags_spells_ended_by_the_as_of_date() -> None:
     checks = check_frame("staff", raw, as_of=D(2024, 3, 31))
     assert checks.get_column(ENDED_BY_AS_OF).to_list() == [True, True, False, False]
     assert checks.get_column("role__code").to_list() == ["SW", "FSW", "XX", None]
-    assert checks.get_column("fte__number").to_list() == [1.0, 0.5, None, None]
+    assert checks.get_column("fte__number_format").to_list() == [False, False, True, False]
+    assert checks.get_column("fte__fte_range").to_list() == [False, False, False, False]
     assert checks.get_column(DUPLICATE_ROWS).to_list() == [None] * 4
 
 

@@ -94,67 +94,166 @@ EXTRACT_NAMES: tuple[ExtractName, ...] = (
     "absence",
 )
 REQUIRED_EXTRACTS: tuple[ExtractName, ...] = ("staff", "agency")
-OPTIONAL_EXTRACTS: tuple[ExtractName, ...] = ("caseloads", "establishment", "absence")
+EXTRACT_GRAINS: dict[ExtractName, str] = {
+    "staff": "One row per employment spell of an employed (permanent or fixed-term) worker.",
+    "agency": "One row per agency assignment.",
+    "caseloads": "One row per allocation of a child to a worker.",
+    "establishment": "One row per funded-post period of a (team, role) cell.",
+    "absence": "One row per absence episode of an employed worker.",
+}
 
 ColumnKind = Literal["text", "code", "int_code", "decimal", "date"]
+
+# Limits that keep a stray value from crashing the run, exhausting memory or making a cell
+# Excel cannot hold: every text value at most this long, every decimal below this in size.
+MAX_TEXT_CHARACTERS = 1_000
+NUMBER_LIMIT = 10**9
+
+
+@dataclass(frozen=True)
+class CodeList:
+    """The codes a ``code`` or ``int_code`` column may hold (codes match ignoring case)
+    and what HR calls them, for the message ("role codes", "CSWW ReasonLeave")."""
+
+    codes: tuple[str, ...]
+    label: str
+
+
+@dataclass(frozen=True)
+class NumberRange:
+    """The range a decimal column must lie in, with exact whole-number bounds (a decimal
+    is compared as written, never rounded first), its rule id and the range in words."""
+
+    rule: str
+    minimum: int | None = None
+    strict_minimum: bool = False  # True: more than ``minimum``; False: at least
+    maximum: int | None = None  # at most
+    words: str = ""  # "more than 0 and at most 1"
+
+
+@dataclass(frozen=True)
+class TextPattern:
+    """A pattern a text value must match whenever present."""
+
+    rule: str
+    regex: str
+    words: str  # what the pattern means, for the message
 
 
 @dataclass(frozen=True)
 class ColumnSpec:
-    """One column of an extract: its name, how it is read, whether a value may be empty
-    (``nullable``) and whether the header must name it (``required_header``; an optional
-    column missing from the header reads as empty in every row)."""
+    """One column of an extract and its single-value rules (the one declaration the GX
+    suites are generated from: ``python -m workforce.suites``).
+
+    - ``nullable``: a value may be empty (otherwise the ``required`` rule);
+    - ``required_header``: the header must name the column (an optional column missing
+      from the header reads as empty in every row);
+    - ``codes``, ``value_range``, ``pattern``: what a present value must be;
+    - ``required_for_social_work``: empty is an error on a social-work role's row;
+    - ``empty_warning``: empty is a warning (``<name>_missing``) whose message ends with
+      this consequence.
+    """
 
     name: str
     kind: ColumnKind
     nullable: bool = False
     required_header: bool = True
+    codes: CodeList | None = None
+    value_range: NumberRange | None = None
+    pattern: TextPattern | None = None
+    required_for_social_work: bool = False
+    empty_warning: str | None = None
 
 
 _TEXT: ColumnKind = "text"
 _CODE: ColumnKind = "code"
+_REASON_CODES = tuple(str(code) for code in range(1, 11))
+
+_ROLE = ColumnSpec("role", _CODE, codes=CodeList(ALL_ROLES, "role codes"))
+_SWE_NUMBER = ColumnSpec(
+    "swe_number",
+    _TEXT,
+    nullable=True,
+    pattern=TextPattern(
+        "swe_number_format",
+        SWE_NUMBER_PATTERN.replace(r"\d", "[0-9]"),  # ASCII digits only
+        "a Social Work England number: two letters then 1 to 10 digits (e.g. SW123456)",
+    ),
+    required_for_social_work=True,
+)
+_FTE = ColumnSpec(
+    "fte",
+    "decimal",
+    value_range=NumberRange(
+        "fte_range", minimum=0, strict_minimum=True, maximum=1, words="more than 0 and at most 1"
+    ),
+)
 
 EXTRACT_COLUMNS: dict[ExtractName, tuple[ColumnSpec, ...]] = {
     "staff": (
         ColumnSpec("employee_id", _TEXT),
-        ColumnSpec("swe_number", _TEXT, nullable=True),
+        _SWE_NUMBER,
         ColumnSpec("job_title", _TEXT),
-        ColumnSpec("role", _CODE),
+        _ROLE,
         ColumnSpec("team", _TEXT),
         ColumnSpec("service_area", _TEXT),
-        ColumnSpec("fte", "decimal"),
-        ColumnSpec("contract_type", _CODE),
+        _FTE,
+        ColumnSpec("contract_type", _CODE, codes=CodeList(CONTRACT_TYPES, "contract types")),
         ColumnSpec("start_date", "date"),
         ColumnSpec("end_date", "date", nullable=True),
-        ColumnSpec("leaving_reason", "int_code", nullable=True),
-        ColumnSpec("start_origin", "int_code", nullable=True),
+        ColumnSpec(
+            "leaving_reason",
+            "int_code",
+            nullable=True,
+            codes=CodeList(_REASON_CODES, "CSWW ReasonLeave"),
+        ),
+        ColumnSpec(
+            "start_origin",
+            "int_code",
+            nullable=True,
+            codes=CodeList(_REASON_CODES, "CSWW StartOrigin"),
+        ),
     ),
     "agency": (
         ColumnSpec("assignment_id", _TEXT),
         ColumnSpec("worker_id", _TEXT),
-        ColumnSpec("swe_number", _TEXT, nullable=True),
+        _SWE_NUMBER,
         ColumnSpec("agency_name", _TEXT),
-        ColumnSpec("role", _CODE),
+        _ROLE,
         ColumnSpec("team", _TEXT),
         ColumnSpec("service_area", _TEXT),
-        ColumnSpec("fte", "decimal"),
+        _FTE,
         ColumnSpec("start_date", "date"),
         ColumnSpec("end_date", "date", nullable=True),
-        ColumnSpec("weekly_cost", "decimal", nullable=True),
+        ColumnSpec(
+            "weekly_cost",
+            "decimal",
+            nullable=True,
+            value_range=NumberRange(
+                "weekly_cost_range", minimum=0, words="0 or more (GBP per week)"
+            ),
+            empty_warning="this assignment adds nothing to agency spend",
+        ),
     ),
     "caseloads": (
         ColumnSpec("allocation_id", _TEXT),
         ColumnSpec("child_ref", _TEXT),
         ColumnSpec("worker_id", _TEXT),
-        ColumnSpec("worker_kind", _CODE),
+        ColumnSpec("worker_kind", _CODE, codes=CodeList(WORKER_KINDS, "worker kinds")),
         ColumnSpec("allocated_from", "date"),
         ColumnSpec("allocated_to", "date", nullable=True),
     ),
     "establishment": (
         ColumnSpec("team", _TEXT),
         ColumnSpec("service_area", _TEXT),
-        ColumnSpec("role", _CODE),
-        ColumnSpec("funded_fte", "decimal"),
+        _ROLE,
+        ColumnSpec(
+            "funded_fte",
+            "decimal",
+            value_range=NumberRange(
+                "funded_fte_range", minimum=0, strict_minimum=True, words="more than 0"
+            ),
+        ),
         ColumnSpec("effective_from", "date"),
         ColumnSpec("effective_to", "date", nullable=True),
     ),
@@ -162,8 +261,16 @@ EXTRACT_COLUMNS: dict[ExtractName, tuple[ColumnSpec, ...]] = {
         ColumnSpec("employee_id", _TEXT),
         ColumnSpec("start_date", "date"),
         ColumnSpec("end_date", "date", nullable=True),
-        ColumnSpec("working_days_lost", "decimal"),
-        ColumnSpec("reason", _CODE),
+        ColumnSpec(
+            "working_days_lost",
+            "decimal",
+            value_range=NumberRange("working_days_range", minimum=0, words="0 or more"),
+        ),
+        ColumnSpec(
+            "reason",
+            _CODE,
+            codes=CodeList(tuple(ABSENCE_REASONS), "CSWW ReasonAbsence codes"),
+        ),
     ),
 }
 
@@ -187,11 +294,6 @@ def clean_schema(extract: ExtractName) -> dict[str, pl.DataType]:
     for column in EXTRACT_COLUMNS[extract]:
         schema[column.name] = _POLARS_TYPES[column.kind]
     return schema
-
-
-def empty_frame(extract: ExtractName) -> pl.DataFrame:
-    """A clean frame with no rows (used where an optional extract is absent in tests)."""
-    return pl.DataFrame(schema=clean_schema(extract))
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from typing import IO, cast
 
 import polars as pl
 
+from transforms.findings import neutralised_for_csv
 from transforms.retention import RETENTION_SCHEMA, in_contract_order
 from transforms.schema import FINDING_COLUMNS
 
@@ -122,7 +123,9 @@ def write_metrics_csv_parts(parts: Iterable[pl.DataFrame], path: Path) -> None:
 
 
 def write_findings_csv(findings: pl.DataFrame, path: Path) -> None:
-    findings.select(FINDING_COLUMNS).write_csv(path, null_value="")
+    """``data_quality.csv``: the contract's columns, text a spreadsheet would run as a
+    formula neutralised (``transforms.findings.neutralised_for_csv``)."""
+    neutralised_for_csv(findings.select(FINDING_COLUMNS)).write_csv(path, null_value="")
 
 
 def _file_mode_for_umask() -> int:

@@ -96,6 +96,10 @@ RULE_GUIDES: dict[str, RuleGuide] = {
         "Employee not in the staff extract",
         "Check the employee id against the staff extract (it may be mistyped).",
     ),
+    "employee_held_back": RuleGuide(
+        "Absence held back: the employee's staff rows were all quarantined",
+        "Fix the employee's staff rows; the absence then counts again (nothing to fix here).",
+    ),
     "leaving_reason_missing": RuleGuide(
         "Leaving reason missing", "Record why the person left (CSWW reason codes 1–10)."
     ),
