@@ -31,6 +31,7 @@ from transforms.metrics import (
 )
 from transforms.outlook import forward_dates, milestone_progress, select_outlook, what_it_takes
 from transforms.retention import retention_frame
+from transforms.rules import EMPLOYEE_HELD_BACK, ERROR, WARNING
 from transforms.schema import EXTRACT_NAMES, ExtractName, Extracts
 from transforms.scopes import SCOPE, TRUST
 from transforms.targets import metrics_with_targets
@@ -40,6 +41,7 @@ EXTRACT_SUMMARY_SCHEMA: dict[str, pl.DataType] = {
     "extract": pl.String(),
     "rows_read": pl.Int64(),
     "rows_quarantined": pl.Int64(),
+    "rows_held_back": pl.Int64(),
     "warnings": pl.Int64(),
 }
 
@@ -74,18 +76,24 @@ def run_findings(
 
 def extract_summaries(rows_read: Mapping[str, int], findings: pl.DataFrame) -> pl.DataFrame:
     """Per extract supplied (in the contract's order): rows read, rows quarantined (rows
-    with an error finding) and warnings, counted from the run's findings, so the workbook's
-    figures and ``data_quality.csv`` always agree."""
+    with an error finding), rows held back (kept out of the figures with a warning, e.g. the
+    absence of an employee whose staff rows were all quarantined) and warnings, counted
+    from the run's findings, so the workbook's figures and ``data_quality.csv`` agree."""
     counts = (
         findings.filter(pl.col("extract").is_not_null())
         .group_by("extract")
         .agg(
             pl.col("row")
-            .filter((pl.col("severity") == "error") & pl.col("row").is_not_null())
+            .filter((pl.col("severity") == ERROR) & pl.col("row").is_not_null())
             .n_unique()
             .cast(pl.Int64)
             .alias("rows_quarantined"),
-            (pl.col("severity") == "warning").sum().cast(pl.Int64).alias("warnings"),
+            pl.col("row")
+            .filter(pl.col("rule") == EMPLOYEE_HELD_BACK)
+            .n_unique()
+            .cast(pl.Int64)
+            .alias("rows_held_back"),
+            (pl.col("severity") == WARNING).sum().cast(pl.Int64).alias("warnings"),
         )
     )
     order = [name for name in EXTRACT_NAMES if name in rows_read]
@@ -95,7 +103,7 @@ def extract_summaries(rows_read: Mapping[str, int], findings: pl.DataFrame) -> p
     )
     return (
         read.join(counts, on="extract", how="left", maintain_order="left")
-        .with_columns(pl.col("rows_quarantined", "warnings").fill_null(0))
+        .with_columns(pl.col("rows_quarantined", "rows_held_back", "warnings").fill_null(0))
         .select(list(EXTRACT_SUMMARY_SCHEMA))
     )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from transforms.rules import ERROR
 from transforms.schema import EXTRACT_NAMES
 from transforms.views.labels import EXTRACT_WORDS, SEVERITY_WORDS, WHOLE_DROP
 from transforms.views.rule_guide import RULE_GUIDES, UNKNOWN_RULE
@@ -82,7 +83,7 @@ def todo_list(findings: pl.DataFrame) -> pl.DataFrame:
             rule_label=_rule_words("label"),
             action=_rule_words("action"),
             _group=group,
-            _severity=(pl.col("severity") != "error").cast(pl.Int8),
+            _severity=(pl.col("severity") != ERROR).cast(pl.Int8),
             _order=_extract_order(),
         )
         .sort(["_group", "_severity", "_order", "row", "rule"], nulls_last=False)

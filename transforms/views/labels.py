@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from transforms.rules import ERROR, WARNING
 from transforms.scopes import SERVICE_AREA, TEAM, TRUST
 from transforms.targets import MET, MISSED, NO_DATA, NO_TARGET, WITHIN_TOLERANCE
 
@@ -64,7 +65,7 @@ EXTRACT_WORDS: dict[str, str] = {
 # A finding about the whole drop (no extract).
 WHOLE_DROP = "Whole drop"
 
-SEVERITY_WORDS: dict[str, str] = {"error": "Quarantined", "warning": "Warning"}
+SEVERITY_WORDS: dict[str, str] = {ERROR: "Quarantined", WARNING: "Warning"}
 
 DIRECTION_IMPROVING = "Improving"
 DIRECTION_WORSENING = "Worsening"

@@ -13,6 +13,7 @@ from datetime import date
 import polars as pl
 
 from transforms.calendar import last_month_end
+from transforms.rules import WARNING
 from transforms.scopes import SCOPE, SCOPE_VALUE, TEAM
 from transforms.targets import MISSED
 from transforms.views.changes import shown_change
@@ -162,7 +163,7 @@ def turnover_line(headline: pl.DataFrame) -> str | None:
 
 def data_quality_line(extract_summaries: pl.DataFrame, findings: pl.DataFrame) -> str:
     quarantined = int(extract_summaries.get_column("rows_quarantined").sum())
-    warnings = findings.filter(pl.col("severity") == "warning").height
+    warnings = findings.filter(pl.col("severity") == WARNING).height
     current = findings.filter(pl.col("current").fill_null(False)).height
     if quarantined == 0 and warnings == 0:
         return "Data quality: no row quarantined and no warning."

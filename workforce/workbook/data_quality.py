@@ -56,6 +56,7 @@ def data_quality_sheet(sheet: Worksheet, context: WorkbookContext) -> None:
             Column("Rows read", "rows_read", INTEGER),
             Column("Rows quarantined", "rows_quarantined", INTEGER),
             Column("Share quarantined", "share", SHARE),
+            Column("Rows held back", "rows_held_back", INTEGER),
             Column("Warnings", "warnings", INTEGER),
         ],
         "Per extract",
