@@ -33,7 +33,13 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import workforce.extract_io as extract_io
-from transforms.schema import EXTRACT_COLUMNS, EXTRACT_NAMES, SOURCE_ROW, ColumnSpec
+from transforms.schema import (
+    EXTRACT_COLUMNS,
+    EXTRACT_NAMES,
+    SOURCE_ROW,
+    ColumnSpec,
+    required_headers,
+)
 from workforce.cli import app
 from workforce.errors import RunFailure
 from workforce.extract_io import TRIMMED_WHITESPACE, find_drop, read_drop, read_extract
@@ -43,8 +49,9 @@ from workforce.readers.xlsx_reader import cell_text, number_text
 
 BAD_INPUTS = Path(__file__).parent / "bad_inputs"
 SheetState = Literal["visible", "hidden", "veryHidden"]
-STAFF_HEADER = [spec.name for spec in EXTRACT_COLUMNS["staff"]]
-CASELOADS_HEADER = [spec.name for spec in EXTRACT_COLUMNS["caseloads"]]
+STAFF_HEADER = required_headers("staff")
+STAFF_COLUMNS = [spec.name for spec in EXTRACT_COLUMNS["staff"]]
+CASELOADS_HEADER = required_headers("caseloads")
 STAFF_ROW: list[object] = [
     "E1", "SW1", "Social worker", "SW", "Team A", "North", 1, "permanent",
     dt.date(2020, 1, 6), None, None, None,
@@ -212,9 +219,9 @@ def test_csv_reads_every_known_column_as_trimmed_text(tmp_path: Path) -> None:
         b"E2,,Family support,FSW,Team A\xc2\xa0,North,0.50,fixed_term,2021-06-01, ,,,\r\n"
     )
     raw = read_extract("staff", path)
-    assert raw.frame.columns == [SOURCE_ROW, *STAFF_HEADER]
+    assert raw.frame.columns == [SOURCE_ROW, *STAFF_COLUMNS]
     assert raw.frame.schema[SOURCE_ROW] == pl.Int64
-    assert all(raw.frame.schema[name] == pl.String for name in STAFF_HEADER)
+    assert all(raw.frame.schema[name] == pl.String for name in STAFF_COLUMNS)
     # The blank row 3 is skipped but row numbers stay those of the file.
     assert raw.frame.get_column(SOURCE_ROW).to_list() == [2, 4]
     first = raw.frame.row(0, named=True)
@@ -275,7 +282,7 @@ def test_any_quoted_csv_value_reads_back_exactly(rows: list[list[str]], end_of_l
     of whitespace (a file with CR-only line endings has no line feed, in values either)."""
     if end_of_line == "\r":
         rows = [[value.replace("\n", "") for value in row] for row in rows]
-    header = [spec.name for spec in EXTRACT_COLUMNS["absence"]]
+    header = required_headers("absence")
     lines = [",".join(header)]
     lines += [",".join('"' + value.replace('"', '""') + '"' for value in row) for row in rows]
     with tempfile.TemporaryDirectory() as scratch:

@@ -19,6 +19,7 @@ from transforms.schema import (
     SOURCE_ROW,
     ExtractName,
     clean_schema,
+    required_headers,
     sort_findings,
 )
 from workforce.errors import RunFailure
@@ -34,8 +35,8 @@ from workforce.validation import (
 )
 
 AS_OF = dt.date(2024, 3, 31)
-STAFF_HEADER = ",".join(spec.name for spec in EXTRACT_COLUMNS["staff"])
-ABSENCE_HEADER = ",".join(spec.name for spec in EXTRACT_COLUMNS["absence"])
+STAFF_HEADER = ",".join(required_headers("staff"))
+ABSENCE_HEADER = ",".join(required_headers("absence"))
 
 Finding = tuple[str | None, int | None, str | None, str, str]
 

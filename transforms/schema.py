@@ -288,6 +288,11 @@ _POLARS_TYPES: dict[ColumnKind, pl.DataType] = {
 }
 
 
+def required_headers(extract: ExtractName) -> list[str]:
+    """The columns a file of ``extract`` must name in its header, in contract order."""
+    return [spec.name for spec in EXTRACT_COLUMNS[extract] if spec.required_header]
+
+
 def clean_schema(extract: ExtractName) -> dict[str, pl.DataType]:
     """The polars schema of an extract's clean frame, ``source_row`` first."""
     schema: dict[str, pl.DataType] = {SOURCE_ROW: pl.Int64()}
