@@ -10,9 +10,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import signal
 import stat
-import subprocess
 import sys
 from pathlib import Path
 from unittest import mock
@@ -21,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.locations import REPO_ROOT
+from tests.processes import fault_env, kill_hard, run_until_paused
 from workforce import atomic_folder
 from workforce.atomic_folder import (
     NEW_FOLDER_MODE,
@@ -34,7 +32,6 @@ from workforce.atomic_folder import (
 from workforce.outputs import publish
 
 NAMES = ("a.csv", "b.csv", "c.csv")
-FAULT_HOOKS = Path(__file__).resolve().parent / "fault_hooks"
 linux_only = pytest.mark.skipif(sys.platform != "linux", reason="renameat2 and flock are Linux")
 
 
@@ -255,50 +252,6 @@ from workforce.outputs import publish
 folder, tag = Path(sys.argv[1]), sys.argv[2]
 publish(folder, {n: (lambda p, n=n: p.write_text(f"{tag} {n}")) for n in ("a.csv", "b.csv", "c.csv")})
 """
-
-
-def fault_env(pause: str, marker: Path, *, no_exchange: bool = False) -> dict[str, str]:
-    """The environment of a command that stops at ``pause`` (see the hooks' docstring)."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(FAULT_HOOKS), env.get("PYTHONPATH")]))
-    env["WORKFORCE_TEST_PAUSE"] = pause
-    env["WORKFORCE_TEST_MARKER"] = str(marker)
-    if no_exchange:
-        env["WORKFORCE_TEST_NO_EXCHANGE"] = "1"
-    return env
-
-
-def run_until_paused(
-    command: list[str], env: dict[str, str], marker: Path, timeout: float
-) -> subprocess.Popen[bytes]:
-    """Start ``command`` in its own process group; return once it has paused."""
-    import time
-
-    process = subprocess.Popen(
-        command,
-        env=env,
-        cwd=REPO_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + timeout
-    while not marker.exists():
-        if process.poll() is not None:
-            raise AssertionError(f"ended before pausing: {process.stderr.read().decode()}")  # type: ignore[union-attr]
-        if time.monotonic() > deadline:
-            process.kill()
-            raise AssertionError("never reached the pause point")
-        time.sleep(0.05)
-    return process
-
-
-def kill_hard(process: subprocess.Popen[bytes]) -> None:
-    """SIGKILL the command itself (not its group: what `kill -9 PID` does)."""
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait(timeout=10)
-    if process.stderr is not None:
-        process.stderr.close()
 
 
 @pytest.mark.parametrize(
