@@ -105,20 +105,6 @@ def test_a_nightly_run_posts_its_summary_and_tells_of_a_kpi_status_change(
     assert f"{findings.height} findings" in artifacts[FINDINGS_KEY].description
 
 
-def test_no_notification_when_the_kpi_status_is_unchanged(
-    tmp_path: Path, notification_receiver: NotificationReceiver
-) -> None:
-    output = tmp_path / "out"
-    _published_run(output, status="met", value=0.18, as_of="2026-10-31")
-    nightly(
-        input_dir=SAMPLE_DROP,
-        output_dir=output,
-        as_of=AS_OF,
-        config=_config(tmp_path, notification_receiver.url),
-    )
-    assert notification_receiver.messages == []
-
-
 def test_a_refused_run_leaves_hr_its_findings_and_says_so(
     tmp_path: Path, notification_receiver: NotificationReceiver
 ) -> None:

@@ -22,6 +22,7 @@ from transforms.run_summary import (
     summary_markdown,
 )
 from transforms.schema import FINDINGS_SCHEMA
+from workforce.notify import previous_kpi
 
 D = dt.date
 
@@ -160,3 +161,25 @@ def test_a_kpi_status_change_is_told_once_and_only_when_it_changed() -> None:
     same = _kpi(D(2026, 10, 31), 0.21, "within_tolerance")
     assert kpi_status_change(same, metrics, D(2026, 11, 20), files) is None
     assert kpi_status_change(None, metrics, D(2026, 11, 20), files) is None
+
+
+def test_the_previous_kpi_is_the_newest_published_run_before_the_date(tmp_path: Path) -> None:
+    header = "as_of,scope,scope_value,metric,value,numerator,denominator,target,tolerance,status"
+    for day, value, status in (
+        ("2026-10-15", 0.15, "met"),
+        ("2026-10-31", 0.25, "missed"),
+        ("2026-11-20", 0.18, "met"),  # the date itself: a re-run, not a previous run
+        ("2026-12-01", 0.15, "met"),  # later: a re-run of an earlier date happens
+    ):
+        (tmp_path / day).mkdir()
+        (tmp_path / day / "metrics.csv").write_text(
+            f"{header}\n{day},team,T1,agency_rate,0.9,,,0.2,0.02,missed\n"
+            f"{day},trust,all,agency_rate,{value},,,0.2,0.02,{status}\n"
+        )
+    (tmp_path / "2026-11-01").mkdir()  # a folder without metrics.csv: not a run
+    (tmp_path / "rejected").mkdir()
+    assert previous_kpi(tmp_path, D(2026, 11, 20)) == KpiReading(
+        as_of=D(2026, 10, 31), value=0.25, target=0.2, tolerance=0.02, status="missed"
+    )
+    assert previous_kpi(tmp_path, D(2026, 10, 15)) is None
+    assert previous_kpi(tmp_path / "nowhere", D(2026, 10, 15)) is None
