@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import stat
 import sys
@@ -306,3 +307,17 @@ def test_the_next_runs_clean_up_alone_restores_a_set_moved_aside(tmp_path: Path)
     clean_leftovers(folder.parent)
     assert _tag_of_complete_set(folder) == "old"
     assert _leftovers(folder.parent) == []
+
+
+def test_old_files_that_cannot_be_removed_are_a_warning_not_a_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "2026-11-20"
+    _publish_tagged(folder, "old")
+    # as when a file of the old set is locked or immutable: removing it fails
+    monkeypatch.setattr("workforce.atomic_folder.shutil.rmtree", lambda path, ignore_errors: None)
+    with caplog.at_level(logging.WARNING, logger="workforce.publish"):
+        _publish_tagged(folder, "new")
+    assert _tag_of_complete_set(folder) == "new"
+    (left,) = _leftovers(tmp_path)
+    assert f"the previous files in {tmp_path / left} could not all be removed" in caplog.text

@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import logging
 import os
 import re
 import shutil
@@ -46,6 +47,8 @@ from functools import cache
 from pathlib import Path
 
 from workforce.errors import RunFailure
+
+log = logging.getLogger("workforce.publish")
 
 STAGING_MARK = ".staging-"
 OLD_MARK = ".old-"
@@ -319,8 +322,11 @@ def _swap_into_place(staging: Path, folder: Path) -> Path | None:
 
 
 def _remove_old(old: Path) -> None:
-    # Best effort: a file locked there stays until a later run removes it.
+    # Best effort: the new folder is published already. What cannot be removed (a locked
+    # or immutable file) stays, a later run tries again, and the user is told.
     shutil.rmtree(old, ignore_errors=True)
+    if old.exists():
+        log.warning("the previous files in %s could not all be removed; remove them by hand", old)
 
 
 _AT_FDCWD = -100
