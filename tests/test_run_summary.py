@@ -34,8 +34,8 @@ def _kpi(day: dt.date, value: float | None, status: str = "met") -> KpiReading:
 def test_a_change_is_in_points_with_its_direction_by_polarity() -> None:
     now = _kpi(D(2026, 11, 20), 0.177)
     # Lower is better for the agency rate.
-    assert change_words(now, _kpi(D(2026, 10, 31), 0.180)) == "−0.3 pts, better"
-    assert change_words(now, _kpi(D(2025, 11, 20), 0.167)) == "+1.0 pts, worse"
+    assert change_words(now, _kpi(D(2026, 10, 31), 0.180)) == "−0.3 pts, Improving"
+    assert change_words(now, _kpi(D(2025, 11, 20), 0.167)) == "+1.0 pt, Worsening"
     # 0.04 points rounds to 0.0 at one decimal: no change, never "−0.0 pts".
     assert change_words(now, _kpi(D(2026, 10, 31), 0.1774)) == "No change"
     assert change_words(now, None) == "no figure to compare"
@@ -82,8 +82,8 @@ def test_the_summary_shows_the_kpi_its_changes_the_verdict_and_the_files() -> No
         "**Agency rate (KPI 16) on 2026-11-20: 21.5%: Within tolerance** "
         "(target 20.0%, tolerance 2.0 pts)" in text
     )
-    assert "| 2026-10-31 (last month-end) | 19.0% | Met | +2.5 pts, worse |" in text
-    assert "| 2025-11-20 (a year earlier) | 30.0% | Missed | −8.5 pts, better |" in text
+    assert "| 2026-10-31 (last month-end) | 19.0% | Met | +2.5 pts, Worsening |" in text
+    assert "| 2025-11-20 (a year earlier) | 30.0% | Missed | −8.5 pts, Improving |" in text
     assert "**Data quality:** Good: 10 rows read" in text
     assert "Extract drop: 2026-11-20." in text
     assert "- `/out/2026-11-20/metrics.csv`" in text

@@ -20,19 +20,17 @@ from transforms.calendar import last_month_end, year_earlier
 from transforms.definitions import METRICS_BY_NAME
 from transforms.report import RunReport, data_quality_verdict, plural
 from transforms.scopes import SCOPE, SCOPE_VALUE, TRUST, TRUST_SCOPE_VALUE
-from transforms.targets import MET, MISSED, NO_DATA, NO_TARGET, WITHIN_TOLERANCE
+from transforms.views.changes import PERCENT_DECIMALS
+from transforms.views.labels import (
+    DIRECTION_IMPROVING,
+    DIRECTION_WORSENING,
+    NO_CHANGE,
+    STATUS_WORDS,
+)
+from transforms.views.text import percent, points
 
 # The business plan's indicator 16: the figure a run is judged by.
 KPI_METRIC = "agency_rate"
-# Status words for people. A minimal copy of the workbook's labels
-# (workforce/excel_cells.py STATUS_WORDS), until those move to transforms/.
-STATUS_WORDS: dict[str, str] = {
-    MET: "Met",
-    WITHIN_TOLERANCE: "Within tolerance",
-    MISSED: "Missed",
-    NO_TARGET: "No target",
-    NO_DATA: "No data",
-}
 # The Prefect UI shows a table artifact in one page; data_quality.csv has every finding.
 FINDINGS_TABLE_ROWS = 200
 # The finding columns the UI table shows. The offending value is left out: the message
@@ -72,28 +70,23 @@ def status_words(status: str) -> str:
     return STATUS_WORDS.get(status, status.replace("_", " ").capitalize())
 
 
-def percent(value: float | None) -> str:
-    return "no value" if value is None else f"{value:.1%}"
-
-
 def change_words(now: KpiReading, then: KpiReading | None) -> str:
-    """The change of a rate in percentage points, with its direction by the KPI's
-    polarity ("−0.3 pts, better"); "No change" when it rounds to zero as shown."""
+    """The change of the rate in percentage points as shown, with its direction by the
+    KPI's polarity ("−0.3 pts, Improving"); "No change" when it rounds to zero."""
     if then is None or then.value is None or now.value is None:
         return "no figure to compare"
-    points = round((now.value - then.value) * 100, 1)
-    if points == 0:
-        return "No change"
+    change = round((now.value - then.value) * 100, PERCENT_DECIMALS)
+    if change == 0:
+        return NO_CHANGE
     lower_is_better = METRICS_BY_NAME[KPI_METRIC].polarity == "lower_is_better"
-    better = (points < 0) == lower_is_better
-    sign = "+" if points > 0 else "−"
-    return f"{sign}{abs(points):.1f} pts, {'better' if better else 'worse'}"
+    direction = DIRECTION_IMPROVING if (change < 0) == lower_is_better else DIRECTION_WORSENING
+    return f"{'+' if change > 0 else '−'}{points(change)}, {direction}"
 
 
 def _target_words(reading: KpiReading) -> str:
     if reading.target is None:
         return "no target"
-    tolerance = f", tolerance {reading.tolerance * 100:.1f} pts" if reading.tolerance else ""
+    tolerance = f", tolerance {points(reading.tolerance * 100)}" if reading.tolerance else ""
     return f"target {percent(reading.target)}{tolerance}"
 
 

@@ -21,7 +21,7 @@ from transforms.schema import REQUIRED_EXTRACTS
 from workforce.atomic_folder import clean_leftovers, disk_error_words
 from workforce.drops import choose_drop
 from workforce.errors import RunFailure
-from workforce.extract_io import SUPPORTED_SUFFIXES
+from workforce.readers import READERS, reader_for
 from workforce.settings import Settings
 
 # As-of dates a run accepts: none of the extracts' history starts before 1990 (the
@@ -119,16 +119,12 @@ def check_drop(
 ) -> tuple[Path, dt.date | None]:
     """The drop the run will read, with its required extracts present."""
     folder, drop_date = choose_drop(input_dir, on_or_before=on_or_before, drop=drop)
-    stems = {
-        entry.stem.strip().lower()
-        for entry in folder.iterdir()
-        if entry.is_file() and entry.suffix.lower() in SUPPORTED_SUFFIXES
-    }
+    stems = {entry.stem.strip().lower() for entry in folder.iterdir() if reader_for(entry)}
     for required in REQUIRED_EXTRACTS:
         if required not in stems:
+            expected = " or ".join(f"{required}{suffix}" for suffix in READERS)
             raise RunFailure(
-                f"{folder}: required extract {required} is missing "
-                f"(expected {required}.csv or {required}.xlsx)"
+                f"{folder}: required extract {required} is missing (expected {expected})"
             )
     return folder, drop_date
 
