@@ -23,7 +23,6 @@ from transforms.report import (
     build_report,
     data_quality_verdict,
     extract_summaries,
-    metrics_with_targets,
     run_findings,
     series_in_chunks,
     series_with_trends,
@@ -36,7 +35,7 @@ from transforms.run_summary import (
     report_summary_markdown,
     summary_markdown,
 )
-from transforms.targets import targets_frame
+from transforms.targets import metrics_with_targets, targets_frame
 from workforce import notify
 from workforce.artifacts import post_run_artifacts
 from workforce.dfe_indicators import Benchmarks, load_benchmarks

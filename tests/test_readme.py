@@ -26,7 +26,9 @@ from tests.locations import REPO_ROOT, SAMPLE_DROP, SAMPLE_INCOMING
 from workforce.cli import app
 
 README = REPO_ROOT / "README.md"
-INCOMING, REPORTS = "/data/hr/incoming", "/data/hr/reports"
+INCOMING, DATA = "/data/hr/incoming", "/data/hr/"
+# The settings file the census commands name: the README's own [census] example.
+CENSUS_CONFIG = "hr.toml"
 # The cron line's as-of date: yesterday in UK time, as the shell would compute it.
 CRON_AS_OF = '"$(TZ=Europe/London date -d yesterday +\\%F)"'
 NEEDS_A_SERVER = ("prefect ", "workforce serve")
@@ -63,6 +65,19 @@ def _program_first(command: str) -> str:
 WORKFORCE_RUNS = [
     c for c in readme_commands() if c.startswith("workforce") and not c.startswith(NEEDS_A_SERVER)
 ]
+# README commands that do not work on the sample (strict: when fixed, this list must shrink).
+FAILS_ON_THE_SAMPLE = {
+    "workforce census --input": "the sample has no drop on or before 30 September of the "
+    "year (its one drop is 2026-11-20); --input incoming/2026-11-20 --year 2026 would work",
+    "workforce census check": "it checks the return the command before it writes",
+}
+
+
+def _expected_to_fail(command: str) -> list[pytest.MarkDecorator]:
+    reasons = [reason for start, reason in FAILS_ON_THE_SAMPLE.items() if command.startswith(start)]
+    return [pytest.mark.xfail(strict=True, reason=reason) for reason in reasons]
+
+
 WITH_A_SERVER = [c for c in readme_commands() if c.startswith(NEEDS_A_SERVER)]
 
 
@@ -81,23 +96,40 @@ def test_every_readme_command_is_run_or_checked_here() -> None:
     }
 
 
-def _arguments(command: str, output: Path) -> list[str]:
+def _arguments(command: str, scratch: Path) -> list[str]:
+    """The command on the sample: ``/data/hr/incoming`` is the sample's incoming/ folder,
+    any other ``/data/hr/`` folder is in ``scratch``; ``[--option value]`` is given."""
     yesterday = dt.datetime.now(ZoneInfo("Europe/London")).date() - dt.timedelta(days=1)
     filled = (
         command.replace(CRON_AS_OF, yesterday.isoformat())
         .replace(INCOMING, str(SAMPLE_INCOMING))
-        .replace(REPORTS, str(output))
+        .replace(DATA, f"{scratch}/")
+        .replace(f" {CENSUS_CONFIG}", f" {scratch / CENSUS_CONFIG}")
+        .replace("[", "")
+        .replace("]", "")
     )
     return shlex.split(filled)[1:]  # after "workforce"
 
 
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for the README's commands, run in its order (a check reads what the
+    command before it wrote)."""
+    folder = tmp_path_factory.mktemp("readme")
+    (census,) = re.findall(r"```toml\n(\[census\]\n.*?)```", README.read_text(), re.DOTALL)
+    (folder / CENSUS_CONFIG).write_text(census)
+    return folder
+
+
 @pytest.mark.usefixtures("prefect_harness")
-@pytest.mark.parametrize("command", WORKFORCE_RUNS)
+@pytest.mark.parametrize(
+    "command", [pytest.param(c, marks=_expected_to_fail(c)) for c in WORKFORCE_RUNS]
+)
 def test_a_readme_command_runs_on_the_sample(
-    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    command: str, scratch: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect-home"))
-    arguments = _arguments(command, tmp_path / "reports")
+    monkeypatch.setenv("PREFECT_HOME", str(scratch / "prefect-home"))
+    arguments = _arguments(command, scratch)
     if "--as-of" not in arguments and arguments[0] in ("run", "validate"):
         sample_date = dt.date.fromisoformat(SAMPLE_DROP.name)
         if dt.date.today() < sample_date:
