@@ -32,7 +32,14 @@ from workforce.runtime import SERVER_RECORDS
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="needs /proc and prctl")
 WORKFORCE = Path(sys.executable).parent / "workforce"
 AS_OF = "2026-11-20"
-NAMES = ("data_quality.csv", "metrics.csv", f"workforce_stability_{AS_OF}.xlsx")
+# The files of a date's folder (workbook.md, "Where runs write").
+NAMES = (
+    f"workforce_stability_{AS_OF}.xlsx",
+    "metrics.csv",
+    "outlook.csv",
+    "retention.csv",
+    "data_quality.csv",
+)
 
 
 @pytest.fixture
@@ -99,7 +106,7 @@ def test_killed_between_renames_then_run_again(tmp_path: Path, user_env: dict[st
     assert again.returncode == 0, again.stderr
     assert sorted(p.name for p in folder.iterdir()) == sorted(NAMES)
     assert tuple(pl.read_csv(folder / "metrics.csv").columns) == METRICS_CSV_COLUMNS
-    assert (folder / NAMES[2]).read_bytes()[:2] == b"PK"  # a workbook, not the old text
+    assert (folder / NAMES[0]).read_bytes()[:2] == b"PK"  # a workbook, not the old text
     assert [p.name for p in output.iterdir()] == [AS_OF]  # nothing temporary
     records = Path(user_env["PREFECT_HOME"]) / SERVER_RECORDS
     assert list(records.glob("*.json")) == []  # the killed run's server record reaped
