@@ -23,6 +23,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.locations import REPO_ROOT, SAMPLE_DROP, SAMPLE_INCOMING
+from transforms.schema import EXTRACT_NAMES
 from workforce.cli import app
 
 README = REPO_ROOT / "README.md"
@@ -79,11 +80,13 @@ def _expected_to_fail(command: str) -> list[pytest.MarkDecorator]:
 
 
 WITH_A_SERVER = [c for c in readme_commands() if c.startswith(NEEDS_A_SERVER)]
+SUITES = "python -m workforce.suites"
+SUITE_COMMANDS = [c for c in readme_commands() if c.startswith(SUITES)]
 
 
 def test_every_readme_command_is_run_or_checked_here() -> None:
-    unchecked = set(readme_commands()) - set(WORKFORCE_RUNS) - set(WITH_A_SERVER)
-    assert unchecked == set(NOT_RUN)
+    checked = {*WORKFORCE_RUNS, *WITH_A_SERVER, *SUITE_COMMANDS}
+    assert set(readme_commands()) - checked == set(NOT_RUN)
     assert len(WORKFORCE_RUNS) >= 7  # run x2, validate, backfill x3, the cron line
     assert any("backfill" in c and "--drop" in c for c in WORKFORCE_RUNS)
     assert any(CRON_AS_OF in c for c in WORKFORCE_RUNS)
@@ -184,3 +187,24 @@ def test_the_commands_that_need_a_server_exist_with_the_options_shown(tmp_path: 
         assert result.exit_code == 0
         for option in re.findall(r"(--[a-z][a-z-]*)", command):
             assert option in result.output, f"{command}: {option}"
+
+
+@pytest.mark.parametrize("command", SUITE_COMMANDS)
+def test_the_suite_commands_run(
+    command: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The GX suite commands, in-process; ``--write`` writes into a scratch folder (never
+    over the checked-in files) what is checked in."""
+    from workforce import suites
+
+    checked_in = {extract: suites.suite_path(extract) for extract in EXTRACT_NAMES}
+    monkeypatch.setattr(suites, "suite_path", lambda extract: tmp_path / f"{extract}.json")
+    if "--check" in command:
+        for extract, path in checked_in.items():
+            (tmp_path / f"{extract}.json").write_bytes(path.read_bytes())
+    assert suites.main(command.removeprefix(SUITES).split()) == 0, capsys.readouterr().err
+    for extract, path in checked_in.items():
+        assert (tmp_path / f"{extract}.json").read_bytes() == path.read_bytes()
