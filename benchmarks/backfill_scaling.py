@@ -154,9 +154,9 @@ def run_phases(drop_dir: Path, dates: int, output: Path) -> dict[str, Any]:
     from workforce.extract_io import read_drop
     from workforce.outputs import MetricsCsvWriter
     from workforce.settings import load_settings
-    from workforce.trend_workbook import build_trend_workbook
     from workforce.validation import validate_drop
     from workforce.workbook import save_workbook
+    from workforce.workbook.trend import build_trend_workbook
 
     imports = time.perf_counter() - imports_started
     settings = load_settings(None)

@@ -13,8 +13,6 @@ more pass, and each date's report is built and written through the configured ta
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
@@ -25,9 +23,11 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from flows.tasks import (
     collect_findings,
     compute_and_write_series,
+    compute_kpi,
     compute_report,
     compute_series,
     locate_drop,
+    post_backfill_artifacts,
     read_benchmarks,
     read_extracts,
     validate_extracts,
@@ -36,8 +36,9 @@ from flows.tasks import (
 from transforms.backfill import Every, backfill_dates
 from workforce.dfe_indicators import Benchmarks
 from workforce.extract_io import Drop
+from workforce.progress import progress_bar
 from workforce.report_files import backfill_folder
-from workforce.settings import RunSettings, Settings, load_settings
+from workforce.settings import RunSettings, Settings, read_settings
 from workforce.validation import ValidationResult
 
 
@@ -62,26 +63,37 @@ def backfill(
     workbooks: bool = False,
     config: Path | None = None,
     progress: bool = False,
+    drop: dt.date | None = None,
 ) -> dict[str, Path]:
     """Metrics for every as-of date in ``[start, end]`` (day / week-end / month-end) into
-    ``<output_dir>/backfill_<start>_<end>/``; with ``workbooks`` also each date's folder
-    exactly as the nightly run writes it, with a progress bar when ``progress``. Safe to
-    re-run: files are replaced whole."""
-    settings = load_settings(config)
+    ``<output_dir>/backfill_<start>_<end>/``, from the newest drop of ``input_dir`` (every
+    extract carries its history) or the drop dated ``drop``; with ``workbooks`` also each
+    date's folder exactly as the nightly run writes it. ``progress``: bars of the dates
+    computed and written. Safe to re-run: folders are replaced whole."""
+    settings = read_settings(config)
     dates = backfill_dates(start, end, every)
-    drop_path, drop_date = locate_drop(input_dir, end)
-    drop = read_extracts(drop_path, drop_date)
-    validation = validate_extracts(drop, end, settings)
-    findings = collect_findings(validation, drop, end)
+    drop_path, drop_date = locate_drop(input_dir, None, drop)
+    extracts = read_extracts(drop_path, drop_date)
+    validation = validate_extracts(extracts, end, settings)
+    findings = collect_findings(validation, extracts, end)
     published = compute_and_write_series(
-        backfill_folder(output_dir, start, end), validation, dates, findings, settings, start, end
+        backfill_folder(output_dir, start, end),
+        validation,
+        dates,
+        findings,
+        settings,
+        start,
+        end,
+        progress,
     )
     if workbooks:
         series = compute_series(validation, dates, settings)
         benchmarks = read_benchmarks(settings)
         _write_date_folders(
-            output_dir, dates, series, validation, drop, settings, benchmarks, progress
+            output_dir, dates, series, validation, extracts, settings, benchmarks, progress
         )
+    kpi = compute_kpi(validation, end, settings)
+    post_backfill_artifacts(kpi, validation, findings, drop_date, start, end, published)
     return published
 
 
@@ -117,28 +129,7 @@ def _write_date_folders(
                     parameters={"output_dir": output_dir, "report": report, "settings": settings},
                 )
             )
-        with _progress_bar(len(futures), enabled=progress) as advance:
+        with progress_bar("date folders written", len(futures), progress) as advance:
             for future in as_completed(futures):
                 future.result()  # re-raises the first failure: the flow fails, no half file
-                advance()
-
-
-@contextmanager
-def _progress_bar(total: int, enabled: bool) -> Iterator[Callable[[], None]]:
-    """A console progress bar of dates written (a no-op when not wanted)."""
-    if not enabled:
-        yield lambda: None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task_id = bar.add_task("dates written", total=total)
-        yield lambda: bar.advance(task_id)
+                advance(1)

@@ -1,4 +1,5 @@
-"""Builders of small clean extract frames for the metrics tests (no tests here).
+"""Builders of small clean extract frames for the metrics tests, and of drops for the
+run tests (no tests here).
 
 Each builder takes rows as dicts holding only the columns a test cares about; the other
 columns get neutral defaults, dates may be ISO strings, and ``source_row`` is numbered
@@ -7,12 +8,15 @@ from 2 (the header is row 1), as the reader does.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Mapping
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from tests.locations import SAMPLE_DROP
 from transforms.metrics import MetricParams, compute_metrics
 from transforms.schema import ExtractName, Extracts, clean_schema
 from workforce.settings import load_settings
@@ -256,3 +260,18 @@ CSWW_PAY_ITEMS: CswwItems = {
     "CostDBS": "1",
     "OtherAllowances": "None",
 }
+
+
+def drop_over_quarantine_limit(destination: Path, bad_rows: int = 60) -> Path:
+    """A copy of the sample drop at ``destination`` with ``bad_rows`` new staff rows whose
+    fte is 1.5 (``fte_range``): more than the default 5% of the staff rows are
+    quarantined, so a run is refused. The new rows share no key with the sample's."""
+    shutil.copytree(SAMPLE_DROP, destination)
+    staff = destination / "staff.csv"
+    bad = [
+        f"E9{number:05d},SW9{number:05d},Social Worker,SW,Ghost Team,Ghost Area,1.5,"
+        "permanent,2024-01-01,,,1"
+        for number in range(bad_rows)
+    ]
+    staff.write_text(staff.read_text().rstrip("\n") + "\n" + "\n".join(bad) + "\n")
+    return destination

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from tests.builders import drop_over_quarantine_limit
 from tests.locations import SAMPLE_DROP, SAMPLE_INCOMING
 from workforce.cli import app
 
@@ -73,3 +74,14 @@ def test_backfill_refuses_an_end_before_its_start(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "before --start" in result.output
+
+
+def test_validate_of_a_drop_over_the_quarantine_limit_shows_the_findings_and_fails(
+    tmp_path: Path,
+) -> None:
+    drop = drop_over_quarantine_limit(tmp_path / "drop")
+    result = runner.invoke(app, ["validate", "--input", str(drop), "--as-of", "2026-11-20"])
+    assert result.exit_code == 1
+    assert "Findings by rule" in result.output  # HR still sees what to fix
+    assert "fte_range" in result.output
+    assert "a run would be refused: staff.csv: 60 of 785 rows (7.6%)" in result.output

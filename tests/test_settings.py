@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from workforce.settings import load_settings
+from workforce.settings import SettingsError, load_settings, read_settings
 
 
 def test_default_targets_are_the_business_plan_indicator_16() -> None:
@@ -136,3 +136,81 @@ def test_a_rate_target_is_a_share_between_0_and_1(tmp_path: Path) -> None:
         'comparison = "<="\ntarget = 1.5\n',
     )
     assert load_settings(ratio).targets[0].target == 1.5
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[metrics]\ncaseload_treshold = 20\n",
+         "[metrics] caseload_treshold is not a setting; did you mean caseload_threshold?"),
+        ("[metrcs]\ncaseload_threshold = 20\n", "[metrcs] is not a setting; did you mean metrics?"),
+        ("[metrics]\ncaseload_threshold = \n",
+         "not valid TOML: Invalid value (at line 2, column 22); correct that line"),
+        ("[metrics]\ncaseload_threshold = 500\n",
+         "[metrics] caseload_threshold = 500 is out of range; use a value from 1 to 100"),
+        ("[metrics]\ncaseload_threshold = 0\n",
+         "[metrics] caseload_threshold = 0 is out of range; use a value from 1 to 100"),
+        ("[metrics]\ncaseload_threshold = 20.5\n",
+         "[metrics] caseload_threshold = 20.5 is not valid; write a whole number without quotes"),
+        ("[metrics]\nworking_days_per_year = 25.3\n",
+         "[metrics] working_days_per_year = 25.3 is out of range; use a value from 200 to 366"),
+        ("[validation]\nmax_quarantine_share = 5\n",
+         "[validation] max_quarantine_share = 5 is out of range; use a value from 0 to 1"),
+        ('[[targets]]\nmetric = "agency_rate"\nfrom = 2024-04-01\ncomparison = "<="\ntarget = 1.5\n',
+         "[[targets]] #1: target 1.5 for agency_rate is not a share between 0 and 1 (write 20% as 0.2)"),
+        ('[[targets]]\nmetric = "agency_rate"\nfrom = 2024-04-01\ncomparison = "<="\ntarget = 0.2\n'
+         "tolerance = 2\n",
+         "[[targets]] #1: tolerance 2.0 for agency_rate is not a share between 0 and 1"),
+        ('[[targets]]\nmetric = "agency_rate"\nfrom = 2024-04-01\ncomparison = "<="\ntarget = 0.2\n'
+         "tolerance = -0.01\n",
+         "[[targets]] #1 tolerance = -0.01 is out of range; use a value of at least 0"),
+        ('[[targets]]\nmetric = "agency_rat"\nfrom = 2024-04-01\ncomparison = "<"\ntarget = 0.2\n',
+         "[[targets]] #1 metric: unknown metric 'agency_rat'; did you mean agency_rate?"),
+        ('[[targets]]\nmetric = "agency_rate"\nfromm = 2024-04-01\ncomparison = "<"\ntarget = 0.2\n',
+         "[[targets]] #1 fromm is not a setting; did you mean from? (and 1 more problem)"),
+        ('[run]\ntask_runner = "procs"\n',
+         "[run] task_runner = 'procs' is not allowed; use 'threads' or 'dask'"),
+        ('[notify]\nurls = "json://example.org/hook"\n',
+         "[notify] urls = 'json://example.org/hook' is not valid; write a list in square brackets"),
+    ],
+)  # fmt: skip
+def test_a_bad_settings_file_is_one_line_naming_file_setting_problem_and_fix(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(SettingsError) as refused:
+        read_settings(path)
+    line = str(refused.value)
+    assert line.startswith(f"{path}: ")
+    assert message in line
+    assert "\n" not in line
+    assert "pydantic" not in line
+    assert "http" not in line.replace("json://example.org/hook", "")
+
+
+def test_an_unreadable_settings_file_is_one_line(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match=r"missing\.toml: cannot be read \(no such file"):
+        read_settings(tmp_path / "missing.toml")
+    with pytest.raises(SettingsError, match=r"cannot be read \(is a directory\)"):
+        read_settings(tmp_path)
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(b"\xff\xfe")
+    with pytest.raises(SettingsError, match="not UTF-8 text"):
+        read_settings(binary)
+
+
+def test_a_ratio_or_caseload_target_may_be_above_one(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        '[[targets]]\nmetric = "agency_to_permanent_ratio"\nfrom = 2024-04-01\n'
+        'comparison = "<="\ntarget = 1.5\ntolerance = 0.1\n'
+        '[[targets]]\nmetric = "average_caseload"\nfrom = 2024-04-01\n'
+        'comparison = "<="\ntarget = 18\ntolerance = 2\n',
+    )
+    assert [t.target for t in read_settings(path).targets] == [1.5, 18]
+
+
+def test_notification_urls_are_none_by_default_and_a_list_when_given(tmp_path: Path) -> None:
+    assert load_settings().notify.urls == ()
+    path = _write(tmp_path, '[notify]\nurls = ["json://example.org/a", "mailtos://u:p@x.org"]\n')
+    assert load_settings(path).notify.urls == ("json://example.org/a", "mailtos://u:p@x.org")

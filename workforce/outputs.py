@@ -1,17 +1,14 @@
 """Writing the run's files: ``metrics.csv``, ``outlook.csv``, ``retention.csv``,
 ``data_quality.csv`` and the workbook.
 
-Every file is first written to a temporary name in its destination folder and then
-renamed into place, so a reader never sees half a file and a failed run leaves the
-previous files untouched. Nothing here computes a metric.
+The files of one folder are written together into a staging folder that is then swapped
+in (``publish``), so a reader never sees half a file or a mix of two runs' files, and a
+failed or killed run leaves the previous files untouched. Nothing here computes a metric.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import IO, cast
@@ -21,6 +18,7 @@ import polars as pl
 from transforms.findings import neutralised_for_csv
 from transforms.retention import RETENTION_SCHEMA, in_contract_order
 from transforms.schema import FINDING_COLUMNS
+from workforce.atomic_folder import UMASK, replace_folder
 
 METRICS_CSV_COLUMNS: tuple[str, ...] = (
     "as_of",
@@ -128,41 +126,26 @@ def write_findings_csv(findings: pl.DataFrame, path: Path) -> None:
     neutralised_for_csv(findings.select(FINDING_COLUMNS)).write_csv(path, null_value="")
 
 
-def _file_mode_for_umask() -> int:
-    # os.umask can only be read by setting it; done once, at import, before any threads.
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-# mkstemp creates files readable by their owner only; published files get the mode any
-# new file would get, so colleagues on a shared folder can open the workbook.
-PUBLISHED_FILE_MODE = _file_mode_for_umask()
+# Files written by a writer get the mode any new file would get (never mkstemp's
+# owner-only mode), so colleagues on a shared folder can open the workbook.
+PUBLISHED_FILE_MODE = 0o666 & ~UMASK
 
 
 def publish(folder: Path, writers: Mapping[str, Callable[[Path], object]]) -> dict[str, Path]:
-    """Write each named file into ``folder`` atomically.
+    """Write the named files into ``folder`` as one unit (``workforce.atomic_folder``).
 
-    All files are written to temporary names first; only when every one has been
-    written are they renamed into place, so a failure while writing any of them leaves
-    the folder exactly as it was.
+    Every file is written into a staging folder beside ``folder``, which is swapped in
+    only when all of them have been written: a reader sees the old set or the new set,
+    never a mix, and a failure or kill while writing any of them leaves ``folder`` as it
+    was. Files of ``folder`` not named in ``writers`` are kept. A disk error (full,
+    read-only, no permission) raises ``PublishFailure`` with one line saying what to do.
     """
-    folder.mkdir(parents=True, exist_ok=True)
-    staged: dict[str, Path] = {}
-    try:
+
+    def write_all(staging: Path) -> None:
         for name, write in writers.items():
-            handle, temp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
-            os.close(handle)
-            staged[name] = Path(temp_name)
-            write(staged[name])
-            staged[name].chmod(PUBLISHED_FILE_MODE)
-        published: dict[str, Path] = {}
-        for name, temp_path in staged.items():
-            final = folder / name
-            temp_path.replace(final)
-            published[name] = final
-        return published
-    finally:
-        for temp_path in staged.values():
-            with contextlib.suppress(FileNotFoundError):
-                temp_path.unlink()
+            path = staging / name
+            write(path)
+            path.chmod(PUBLISHED_FILE_MODE)
+
+    replace_folder(folder, write_all, names=list(writers))
+    return {name: folder / name for name in writers}

@@ -1,12 +1,15 @@
 """Publishing a run's files: one as-of date's folder (workbook, ``metrics.csv``,
-``data_quality.csv``) and a backfill's folder (trend workbook, ``metrics.csv`` for every
-date, ``data_quality.csv``). Builds nothing it shows: the figures come from
-``transforms.report``; writing is atomic through ``workforce.outputs.publish``.
+``data_quality.csv``), a backfill's folder (trend workbook, ``metrics.csv`` for every
+date, ``data_quality.csv``) and a refused run's ``rejected/<as_of>/data_quality.csv``.
+Builds nothing it shows: the figures come from ``transforms.report``; each folder is
+published as one unit through ``workforce.outputs.publish``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -26,6 +29,11 @@ from workforce.settings import Settings
 
 def date_folder(output_dir: Path, as_of: dt.date) -> Path:
     return output_dir / as_of.isoformat()
+
+
+def rejected_folder(output_dir: Path, as_of: dt.date) -> Path:
+    """Where a run refused for too many quarantined rows leaves its findings for HR."""
+    return output_dir / "rejected" / as_of.isoformat()
 
 
 def workbook_name(as_of: dt.date) -> str:
@@ -99,3 +107,23 @@ def write_backfill(
         },
     )
     return {name: published[name] for name in (workbook, "metrics.csv", "data_quality.csv")}
+
+
+def write_rejected(output_dir: Path, as_of: dt.date, findings: pl.DataFrame) -> Path:
+    """Publish a refused run's ``data_quality.csv`` under ``rejected/<as_of>/``
+    (``<output_dir>/<as_of>/`` is not touched); its path."""
+    published = publish(
+        rejected_folder(output_dir, as_of),
+        {"data_quality.csv": lambda path: write_findings_csv(findings, path)},
+    )
+    return published["data_quality.csv"]
+
+
+def forget_rejected(output_dir: Path, as_of: dt.date) -> None:
+    """Remove the findings of an earlier refused run for ``as_of`` once a run for that
+    date is published: the refusal no longer stands."""
+    folder = rejected_folder(output_dir, as_of)
+    if folder.is_dir():
+        shutil.rmtree(folder, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            folder.parent.rmdir()  # only when no other date was refused

@@ -8,16 +8,28 @@ only, so a value cannot have one default here and another in the file.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import itertools
 import tomllib
+import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
 
 from transforms.definitions import METRICS_BY_NAME
 from transforms.metrics import MetricParams
 from transforms.retention import ALL, ROUTES
+from workforce.errors import RunFailure
 
 DEFAULT_CONFIG = Path(__file__).with_name("defaults.toml")
 
@@ -36,9 +48,16 @@ class ValidationSettings(_Strict):
     max_quarantine_share: float = Field(ge=0, le=1)
 
 
+# Plausible bounds, so a typo is refused rather than published: no social worker holds
+# more than 100 children (the DfE's national average caseload is about 16), and a working
+# year of fewer than 200 or more than 366 days is a mistake, not a pattern of work.
+CASELOAD_THRESHOLD_RANGE = (1, 100)
+WORKING_DAYS_RANGE = (200, 366)
+
+
 class MetricSettings(_Strict):
-    caseload_threshold: int = Field(ge=0)
-    working_days_per_year: float = Field(gt=0)
+    caseload_threshold: int = Field(ge=CASELOAD_THRESHOLD_RANGE[0], le=CASELOAD_THRESHOLD_RANGE[1])
+    working_days_per_year: float = Field(ge=WORKING_DAYS_RANGE[0], le=WORKING_DAYS_RANGE[1])
 
 
 class BenchmarkSettings(_Strict):
@@ -80,6 +99,13 @@ class RunSettings(_Strict):
     dask_address: str
 
 
+class NotifySettings(_Strict):
+    """Who is told when a nightly run fails or is refused, or the KPI's status changes:
+    Apprise URLs (e-mail, Teams, Slack, JSON webhooks...); none by default."""
+
+    urls: tuple[str, ...]
+
+
 class Target(_Strict):
     """A target for one metric over one period (inclusive dates; ``to`` None = open)."""
 
@@ -94,7 +120,9 @@ class Target(_Strict):
     @classmethod
     def _known_metric(cls, value: str) -> str:
         if value not in METRICS_BY_NAME:
-            raise ValueError(f"unknown metric {value!r}")
+            close = difflib.get_close_matches(value, list(METRICS_BY_NAME), n=1)
+            hint = f"; did you mean {close[0]}?" if close else " (see metrics.md)"
+            raise ValueError(f"unknown metric {value!r}{hint}")
         return value
 
     @model_validator(mode="after")
@@ -111,6 +139,15 @@ class Target(_Strict):
             raise ValueError(
                 f"target {self.target} for {self.metric} is not a share between 0 and 1 "
                 f"(write 20% as 0.2)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _a_rate_tolerance_is_a_share(self) -> Target:
+        if METRICS_BY_NAME[self.metric].unit == "percent" and not self.tolerance <= 1:
+            raise ValueError(
+                f"tolerance {self.tolerance} for {self.metric} is not a share between 0 "
+                f"and 1 (write 2 points as 0.02)"
             )
         return self
 
@@ -148,6 +185,7 @@ class Settings(_Strict):
     benchmarks: BenchmarkSettings
     run: RunSettings
     census: CensusSettings
+    notify: NotifySettings
     targets: tuple[Target, ...]
     milestones: tuple[Milestone, ...]
 
@@ -201,3 +239,158 @@ def load_settings(path: Path | None = None) -> Settings:
             update={"benchmarks": BenchmarkSettings(dfe_indicator_file=resolved)}
         )
     return settings
+
+
+class SettingsError(RunFailure):
+    """A settings file that cannot be used; ``str(error)`` is one line naming the file,
+    the setting, the problem and the fix."""
+
+
+def read_settings(path: Path | None = None) -> Settings:
+    """``load_settings``, with any problem of the file as one ``SettingsError`` line
+    (never pydantic's text): the closest valid key for an unknown one, the line of a TOML
+    syntax error, the allowed range of a value out of range."""
+    shown = path or DEFAULT_CONFIG
+    try:
+        return load_settings(path)
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(
+            f"{shown}: not valid TOML: {error}; correct that line (text in quotes, dates as "
+            "YYYY-MM-DD and numbers without quotes)"
+        ) from None
+    except UnicodeDecodeError:
+        raise SettingsError(f"{shown}: not UTF-8 text; save the settings file as UTF-8") from None
+    except OSError as error:
+        reason = (error.strerror or type(error).__name__).lower()
+        raise SettingsError(
+            f"{shown}: cannot be read ({reason}); give the path of a TOML settings file"
+        ) from None
+    except ValidationError as error:
+        raise SettingsError(f"{shown}: {explain_settings_error(error)}") from None
+
+
+def explain_settings_error(error: ValidationError) -> str:
+    """The first problem of a pydantic error on ``Settings`` in plain words, with the
+    number of further problems."""
+    # An unknown key first: it often explains a "missing" one (a misspelt key is both).
+    details = sorted(error.errors(), key=lambda detail: detail["type"] != "extra_forbidden")
+    problems = [_explain(detail) for detail in details]
+    more = len(problems) - 1
+    return problems[0] + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
+
+
+_EXPECTED_WORDS = {
+    "int": "a whole number without quotes",
+    "float": "a number without quotes",
+    "decimal": "a number without quotes",
+    "bool": "true or false",
+    "string": "text in quotes",
+    "date": "a date as YYYY-MM-DD without quotes",
+    "tuple": "a list in square brackets",
+    "list": "a list in square brackets",
+    "dict": "a table",
+    "model": "a table",
+}
+
+
+def _explain(detail: ErrorDetails) -> str:
+    loc = tuple(detail["loc"])
+    kind = detail["type"]
+    key = _setting_name(loc)
+    value = _shown(detail.get("input"))
+    if kind == "extra_forbidden":
+        valid = _valid_keys(loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]}?" if close else f"valid here: {', '.join(valid)}"
+        return f"{key} is not a setting; {hint}"
+    if kind == "missing":
+        return f"{key} is missing; add it (workforce/defaults.toml lists every setting)"
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        return f"{key} = {value} is out of range; {_range_words(loc)}"
+    if kind == "literal_error":
+        expected = (detail.get("ctx") or {}).get("expected", "")
+        return f"{key} = {value} is not allowed; use {expected}"
+    if kind in ("value_error", "assertion_error"):
+        message = str((detail.get("ctx") or {}).get("error", detail["msg"]))
+        return f"{key}: {message}" if loc else message
+    family = kind.partition("_")[0]
+    if family in _EXPECTED_WORDS:
+        return f"{key} = {value} is not valid; write {_EXPECTED_WORDS[family]}"
+    return f"{key}: {detail['msg'].lower()}"
+
+
+def _setting_name(loc: tuple[int | str, ...]) -> str:
+    """How the TOML file names the setting at ``loc``: ``[metrics] caseload_threshold``,
+    ``[[targets]] #2 target`` (counting from 1), ``[notify] urls #1``."""
+    if not loc:
+        return "the settings"
+    table, *rest = loc
+    array = table in _ARRAY_TABLES
+    head = f"[[{table}]]" if array else f"[{table}]"
+    words = [f"#{part + 1}" if isinstance(part, int) else part for part in rest]
+    return " ".join([head, *words])
+
+
+_ARRAY_TABLES = frozenset({"targets", "milestones"})
+
+
+def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The settings model whose keys sit at ``loc`` (positions in arrays skipped)."""
+    model: type[BaseModel] = Settings
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = _field(model, part)
+        inner = _model_in(field.annotation) if field is not None else None
+        if inner is None:
+            return None
+        model = inner
+    return model
+
+
+def _field(model: type[BaseModel], key: str) -> FieldInfo | None:
+    for name, field in model.model_fields.items():
+        if key in (name, field.alias):
+            return field
+    return None
+
+
+def _model_in(annotation: object) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in typing.get_args(annotation):
+        found = _model_in(argument)
+        if found is not None:
+            return found
+    return None
+
+
+def _valid_keys(loc: tuple[int | str, ...]) -> list[str]:
+    model = _model_at(loc)
+    if model is None:
+        return []
+    return [field.alias or name for name, field in model.model_fields.items()]
+
+
+def _range_words(loc: tuple[int | str, ...]) -> str:
+    model = _model_at(loc[:-1])
+    field = _field(model, str(loc[-1])) if model is not None else None
+    bounds: dict[str, object] = {}
+    for constraint in field.metadata if field is not None else []:
+        for name in ("ge", "gt", "le", "lt"):
+            if hasattr(constraint, name):
+                bounds[name] = getattr(constraint, name)
+    low = bounds.get("ge", bounds.get("gt"))
+    high = bounds.get("le", bounds.get("lt"))
+    if low is not None and high is not None:
+        return f"use a value from {low} to {high}"
+    if low is not None:
+        return f"use a value of {'more than' if 'gt' in bounds else 'at least'} {low}"
+    if high is not None:
+        return f"use a value of {'less than' if 'lt' in bounds else 'at most'} {high}"
+    return "see workforce/defaults.toml"
+
+
+def _shown(value: object) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
