@@ -67,11 +67,7 @@ WORKFORCE_RUNS = [
     c for c in readme_commands() if c.startswith("workforce") and not c.startswith(NEEDS_A_SERVER)
 ]
 # README commands that do not work on the sample (strict: when fixed, this list must shrink).
-FAILS_ON_THE_SAMPLE = {
-    "workforce census --input": "the sample has no drop on or before 30 September of the "
-    "year (its one drop is 2026-11-20); --input incoming/2026-11-20 --year 2026 would work",
-    "workforce census check": "it checks the return the command before it writes",
-}
+FAILS_ON_THE_SAMPLE: dict[str, str] = {}
 
 
 def _expected_to_fail(command: str) -> list[pytest.MarkDecorator]:

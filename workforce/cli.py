@@ -296,13 +296,14 @@ def _print_validation(drop_path: Path, result: ValidationResult) -> None:
     from rich.table import Table
 
     table = Table(title=f"Validation of {drop_path}")
-    for column in ("extract", "rows read", "quarantined", "warnings"):
+    for column in ("extract", "rows read", "quarantined", "held back", "warnings"):
         table.add_column(column, justify="left" if column == "extract" else "right")
     for summary in result.summaries:
         table.add_row(
             summary.extract,
             str(summary.rows_read),
             str(summary.rows_quarantined),
+            str(summary.rows_held_back),
             str(summary.warnings),
         )
     Console().print(table)

@@ -33,8 +33,9 @@ from transforms.census_check import (
 from transforms.findings import combine_findings
 from workforce.census.produce import census_structure
 from workforce.census.xml_io import read_return, schema_errors
+from workforce.drops import choose_drop
 from workforce.errors import RunFailure
-from workforce.extract_io import find_drop, read_drop
+from workforce.extract_io import read_drop
 from workforce.outputs import publish, write_findings_csv
 from workforce.settings import Settings
 from workforce.validation import validate_drop
@@ -115,7 +116,7 @@ def check_census_file(
     }
     differences: pl.DataFrame | None = None
     if against is not None:
-        drop_path, drop_date = find_drop(against, reference)
+        drop_path, drop_date = choose_drop(against, on_or_before=None)
         extracts = validate_drop(
             read_drop(drop_path, drop_date), reference, settings.validation.max_quarantine_share
         ).extracts

@@ -94,7 +94,7 @@ def produce(
         typer.Option(
             "--input",
             help="One extract drop folder, or an incoming/ folder of YYYY-MM-DD drops (the "
-            "newest on or before 30 September of the year is used).",
+            "newest is used: every extract carries its history).",
             exists=True,
             file_okay=False,
         ),

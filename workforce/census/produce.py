@@ -1,5 +1,5 @@
 """``workforce census --input DIR --year Y --output DIR``: the census return of year Y
-written from the newest drop on or before R = 30 September Y.
+written from a drop (the newest of an ``incoming/`` folder) on R = 30 September Y.
 
 Grain: one return (``csww_<Y>_<LEA>.xml``) per call, published atomically with the
 drop's data-quality findings (``csww_<Y>_<LEA>_data_quality.csv``). Nothing is published
@@ -27,8 +27,9 @@ from transforms.census import (
 )
 from transforms.findings import combine_findings, stale_drop_finding
 from workforce.census.xml_io import invalid_against_schema, return_document
+from workforce.drops import choose_drop
 from workforce.errors import RunFailure
-from workforce.extract_io import find_drop, read_drop
+from workforce.extract_io import read_drop
 from workforce.outputs import publish, write_findings_csv
 from workforce.settings import Settings
 from workforce.validation import validate_drop
@@ -94,14 +95,16 @@ def write_census_return(
     settings: Settings,
     now: dt.datetime | None = None,
 ) -> WrittenReturn:
-    """Read and validate the drop for R, map it to the return, check the XML against the
-    year's schema and publish it with the drop's findings."""
+    """Read and validate the drop (``input_dir`` itself, or the newest drop of an
+    ``incoming/`` folder: every extract carries its history, and a later drop also holds
+    the leavers keyed in after 30 September), map it to the return on R, check the XML
+    against the year's schema and publish it with the drop's findings."""
     now = now or dt.datetime.now()
     structure = census_structure(year, now.date())
     pay = pay_items(settings, structure, year)
     lea = checked_lea(settings)
     reference = reference_date(year)
-    drop_path, drop_date = find_drop(input_dir, reference)
+    drop_path, drop_date = choose_drop(input_dir, on_or_before=None)
     validation = validate_drop(
         read_drop(drop_path, drop_date), reference, settings.validation.max_quarantine_share
     )
