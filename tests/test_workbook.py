@@ -490,7 +490,7 @@ def test_summary_headlines(book: openpyxl.Workbook) -> None:
     assert cells["Direction"][0].value == "Improving"
     assert cells["Direction over the year"][0].value == "Improving"
     # the headline's FTE has its unit in the format; a ratio has none
-    assert cells["Value"][2].number_format == '0.0" FTE"'
+    assert cells["Value"][2].number_format == '#,##0.0" FTE"'
     # DfE England and the neighbours' average (16 and 10 -> 13%), the year named
     assert cells["England (2025)"][0].value == pytest.approx(0.13)
     assert cells["Statistical neighbours (2025)"][0].value == pytest.approx(0.13)
@@ -730,10 +730,15 @@ def test_metrics_sheet_has_every_row_with_a_label_beside_the_id(book: openpyxl.W
     assert labels["agency_rate"] == "Agency rate (KPI 16)"
     statuses = {c.value for c in cells["Status"]}
     assert statuses <= {"Met", "Within tolerance", "Missed", "No target", "No data"}
-    by_id = {(s.value, i.value): v for s, i, v in zip(cells["Trust, service area or team"],
-                                                        cells["Id"], cells["Value"], strict=True)}  # fmt: skip
-    assert by_id[("all", "agency_rate")].number_format == "0.0%"
-    assert by_id[("all", "employed_fte")].number_format == "0.0"
+    names = cells["Trust, service area or team"]
+    by_id = {(s.value, i.value): v for s, i, v in zip(names, cells["Id"], cells["Value"],
+                                                        strict=True)}  # fmt: skip
+    assert by_id[("Trust", "agency_rate")].number_format == "0.0%"
+    assert by_id[("Trust", "employed_fte")].number_format == "#,##0.0"
+    assert names[0].value == "Trust"  # the Trust first, named in words
+    tolerance = cells["Tolerance (±)"][[i.value for i in cells["Id"]].index("agency_rate")]
+    assert tolerance.value == pytest.approx(2.0)  # points, not a share
+    assert tolerance.number_format == '0.0" pts"'
 
 
 # -- safety -------------------------------------------------------------------------------------
@@ -867,7 +872,7 @@ def test_outlook_sheet_is_labelled_as_no_forecast(book: openpyxl.Workbook) -> No
     sheet = book["Outlook"]
     assert "not a forecast" in _text(sheet)
     trend = _table_frame(sheet, "OutlookTrend")
-    dates = [d.date() for d in trend["Month end"].to_list()]
+    dates = [d.date() for d in trend["Date"].to_list()]
     assert dates == [AS_OF, *outlook_dates(AS_OF)]
     assert trend["Basis"].to_list()[0] == "Measured"
     assert set(trend["Basis"].to_list()[1:]) == {"Committed (if nothing else changes)"}

@@ -19,6 +19,9 @@ from transforms.views.rule_guide import RULE_GUIDES, UNKNOWN_RULE
 AFFECTS_YES = "Yes"
 AFFECTS_NO = "No (historic)"
 AFFECTS_UNKNOWN = "Not known"
+# A finding about an empty cell shows this as its value (an empty Value cell reads as
+# "not known" to people).
+EMPTY_VALUE = "(empty)"
 
 
 def _extract_word(column: str = "extract") -> pl.Expr:
@@ -77,6 +80,10 @@ def todo_list(findings: pl.DataFrame) -> pl.DataFrame:
     )
     return (
         findings.with_columns(
+            pl.when(pl.col("value").is_null() & pl.col("row").is_not_null())
+            .then(pl.lit(EMPTY_VALUE))
+            .otherwise(pl.col("value"))
+            .alias("value"),
             affects=affects,
             extract_word=_extract_word(),
             severity_word=pl.col("severity").replace_strict(SEVERITY_WORDS, default=None),

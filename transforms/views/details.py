@@ -17,6 +17,8 @@ from datetime import date
 import polars as pl
 
 from transforms import calendar
+from transforms.metrics.sweep import exact_sum, with_scopes
+from transforms.scopes import SCOPE_KEYS
 from transforms.views.history import month_end_trend
 from transforms.views.labels import WORKER_KIND_WORDS, role_words
 
@@ -144,3 +146,14 @@ def vacancy_cells(cells: pl.DataFrame) -> pl.DataFrame:
     """Establishment cells (in the engine's order: service area, team, role), with the role
     in words."""
     return cells.with_columns(role_name=role_words())
+
+
+def funded_by_scope(cells: pl.DataFrame) -> pl.DataFrame:
+    """Funded social-work FTE (establishment in force) of the Trust, each service area
+    and each team: one row per (scope, scope_value) with ``funded_fte``."""
+    return (
+        with_scopes(cells.lazy())
+        .group_by(SCOPE_KEYS)
+        .agg(exact_sum(pl.col("funded_fte")).alias("funded_fte"))
+        .collect()
+    )

@@ -15,6 +15,7 @@ from datetime import date
 
 import polars as pl
 
+from transforms.definitions import METRICS
 from transforms.metrics.events import social_work_rows
 from transforms.schema import Extracts
 from transforms.scopes import SCOPE, SCOPE_VALUE, SERVICE_AREA, TEAM, TRUST
@@ -129,3 +130,28 @@ def month_end_trend(history: pl.DataFrame, as_of: date, names: Sequence[str]) ->
         (pl.col(SCOPE) == TRUST) & is_month_end_or(as_of) & (pl.col("as_of") <= as_of)
     )
     return wide_metrics(trust, ["as_of"], names).sort("as_of")
+
+
+def metrics_listing(metrics: pl.DataFrame) -> pl.DataFrame:
+    """``metrics.csv`` rows as the Metrics sheet lists them (one row per scope and metric):
+    the level in words, the Trust named "Trust" (the CSV's ``all``), the measure's label
+    beside its id, the tolerance in points; the Trust first, then service areas, then
+    teams, each by name and metric."""
+    level_rank = {level: rank for rank, level in enumerate((TRUST, SERVICE_AREA, TEAM))}
+    labels = {definition.name: definition.label for definition in METRICS}
+    scope = pl.col(SCOPE)
+    return (
+        metrics.with_columns(
+            pl.col("as_of").cast(pl.Date),
+            pl.col("value", "numerator", "denominator", "target", "tolerance").cast(pl.Float64),
+            level=scope.replace_strict(LEVEL_WORDS, default=scope),
+            name=pl.when(scope == TRUST)
+            .then(pl.lit(LEVEL_WORDS[TRUST]))
+            .otherwise(pl.col(SCOPE_VALUE)),
+            label=pl.col("metric").replace_strict(labels, default=pl.col("metric")),
+            tolerance_points=pl.col("tolerance").cast(pl.Float64) * 100,
+            _level=scope.replace_strict(level_rank, default=len(level_rank), return_dtype=pl.Int64),
+        )
+        .sort("as_of", "_level", SCOPE_VALUE, "metric")
+        .drop("_level")
+    )

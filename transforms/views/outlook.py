@@ -85,9 +85,10 @@ def outlook_trend(
 
 
 def levers(what_it_takes: pl.DataFrame) -> pl.DataFrame:
-    """The Trust, and every service area and team whose committed rate would not meet the
-    target, with the level in words and "more than" where the comparison is strict."""
-    return what_it_takes.filter((pl.col(SCOPE) == TRUST) | (pl.col("status") != MET)).with_columns(
+    """The Trust, service areas and teams whose committed rate would not meet the target
+    (those that would meet it need nothing), with the level in words and "more than" where
+    the comparison is strict."""
+    return what_it_takes.filter(pl.col("status") != MET).with_columns(
         level=pl.col(SCOPE).replace_strict(LEVEL_WORDS, default=pl.col(SCOPE)),
         name=pl.when(pl.col(SCOPE) == TRUST)
         .then(pl.lit(LEVEL_WORDS[TRUST]))

@@ -45,19 +45,17 @@ class SheetSpec:
 
 
 SHEETS: tuple[SheetSpec, ...] = (
-    SheetSpec("Teams", teams_sheet, "Every team's key measures, coloured: where it is off track"),
-    SheetSpec("Agency", agency_sheet, "The agency rate against target and glide path; by team"),
-    SheetSpec(
-        "Outlook", outlook_sheet, "Where the rate is heading on what is agreed; what it takes"
-    ),
-    SheetSpec("Turnover", turnover_sheet, "Turnover, stability, starters, leavers and reasons"),
-    SheetSpec("Retention", retention_sheet, "Do recruits stay? Retention by route; milestones"),
-    SheetSpec("Caseloads", caseloads_sheet, "Caseloads by team, their spread, over-threshold"),
+    SheetSpec("Teams", teams_sheet, "Every team's key measures: where it is off track"),
+    SheetSpec("Agency", agency_sheet, "The agency rate against target and glide path"),
+    SheetSpec("Outlook", outlook_sheet, "Where the rate heads on what is agreed"),
+    SheetSpec("Turnover", turnover_sheet, "Turnover, stability, starters and leavers"),
+    SheetSpec("Retention", retention_sheet, "Do recruits stay? By route; milestones"),
+    SheetSpec("Caseloads", caseloads_sheet, "Caseloads by team and over the threshold"),
     SheetSpec("Vacancies", vacancies_sheet, "Funded, employed, agency and vacant FTE"),
-    SheetSpec("Benchmarks", benchmarks_sheet, "The Trust beside England, region and neighbours"),
+    SheetSpec("Benchmarks", benchmarks_sheet, "The Trust beside England and neighbours"),
     SheetSpec("Data quality", data_quality_sheet, "What to fix in the extracts, urgent first"),
-    SheetSpec("Definitions", definitions_sheet, "What each measure means; settings and targets"),
-    SheetSpec("Metrics", metrics_sheet, "Every figure of the run, for filters and pivots"),
+    SheetSpec("Definitions", definitions_sheet, "What each measure means; the settings"),
+    SheetSpec("Metrics", metrics_sheet, "Every figure, for filters and pivots"),
 )
 SUMMARY = "Summary"
 SHEET_NAMES: tuple[str, ...] = (SUMMARY, *(spec.name for spec in SHEETS))

@@ -57,6 +57,7 @@ def agency_sheet(sheet: Worksheet, context: WorkbookContext) -> None:
                 series=(2, 3, 4),
                 title="Agency rate against target and glide path",
                 y_title="Agency rate",
+                dashed=(3,),
             ),
             width_cm=22,
             height_cm=11,

@@ -79,6 +79,8 @@ def value_format(definition: MetricDefinition) -> str:
         return GBP
     if definition.unit == "count" or (definition.unit == "cases" and decimals == 0):
         return INTEGER
+    if definition.unit in ("fte", "days"):
+        return "#,##" + _fixed(decimals)
     return _fixed(decimals)
 
 
@@ -95,7 +97,9 @@ def change_format(definition: MetricDefinition) -> str:
     its unit, and "No change" for zero (the change is rounded to the shown precision)."""
     decimals = display_decimals(definition)
     number = _fixed(decimals)
-    unit = {"percent": " pts", "fte": " FTE", "days": " days", "cases": ""}.get(definition.unit, "")
+    unit = {"percent": " pts", "fte": " FTE", "days": " days", "cases": " cases"}.get(
+        definition.unit, ""
+    )
     if definition.unit == "gbp":
         return f'+"£"#,##0;−"£"#,##0;"{NO_CHANGE}"'
     if definition.unit == "count":

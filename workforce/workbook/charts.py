@@ -52,7 +52,9 @@ def line_chart(
     y_format: str = "0%",
     x_title: str = "Month end",
     x_format: str = AXIS_DATE_FORMAT,
+    y_min: float | None = 0.0,
     y_max: float | None = None,
+    dashed: Sequence[int] = (),
 ) -> LineChart:
     """A line chart of the table columns ``series`` (1-based offsets) by the table's first
     column. Series of different size go on separate charts, each with its own axis."""
@@ -60,7 +62,8 @@ def line_chart(
     chart.title = _title(title, 12, bold=True)
     chart.y_axis.title = _title(y_title, 9)
     chart.y_axis.number_format = y_format
-    chart.y_axis.scaling.min = 0
+    if y_min is not None:
+        chart.y_axis.scaling.min = y_min
     if y_max is not None:
         chart.y_axis.scaling.max = y_max
     chart.x_axis.title = _title(x_title, 9)
@@ -69,7 +72,10 @@ def line_chart(
     chart.x_axis.delete = False
     chart.y_axis.delete = False
     for offset in series:
-        chart.series.append(_series(sheet, area, offset))
+        line = _series(sheet, area, offset)
+        if offset in dashed:  # e.g. a target under a glide path that shares its value
+            line.graphicalProperties.line.dashStyle = "dash"
+        chart.series.append(line)
     chart.set_categories(_categories(sheet, area))
     if chart.legend is not None:
         chart.legend.position = "b"

@@ -51,7 +51,7 @@ def style_scope_rows(sheet: Worksheet, area: TableArea, scopes: list[str]) -> No
         row = area.first_data_row + index
         if scope == TEAM:
             name = sheet.cell(row=row, column=area.first_column + 1)
-            name.alignment = Alignment(indent=2, vertical="top")
+            name.alignment = Alignment(horizontal="left", indent=2, vertical="top")
             continue
         for column in range(area.first_column, area.last_column + 1):
             cell = sheet.cell(row=row, column=column)

@@ -30,25 +30,6 @@ def data_quality_sheet(sheet: Worksheet, context: WorkbookContext) -> None:
     )
     day = f"{context.as_of:%d %b %Y}"
     layout.table(
-        "Findings",
-        todo_list(report.findings),
-        [
-            Column(f"Affects {day} figures", "affects", width=11, wrap=True),
-            Column("Severity", "severity_word", width=12),
-            Column("Extract", "extract_word", width=12),
-            Column("Record", "record_key", width=22, wrap=True),
-            Column("Source row", "row", INTEGER, width=8),
-            Column("Column", "column", width=14, wrap=True),
-            Column("Problem", "rule_label", width=20, wrap=True),
-            Column("Value", "value", width=14, wrap=True),
-            Column("What to do", "action", width=30, wrap=True),
-            Column("Details", "message", width=34, wrap=True),
-        ],
-        "To do: every finding, those affecting this date's figures first (source row as "
-        "seen in the file, header = row 1)",
-        empty_text="No findings: nothing to fix.",
-    )
-    layout.table(
         "ExtractSummary",
         extract_overview(report.extract_summaries),
         [
@@ -73,5 +54,24 @@ def data_quality_sheet(sheet: Worksheet, context: WorkbookContext) -> None:
         ],
         "Findings by rule",
         empty_text="No findings",
+    )
+    layout.table(
+        "Findings",
+        todo_list(report.findings),
+        [
+            Column(f"Affects {day} figures", "affects", width=10, wrap=True),
+            Column("Severity", "severity_word", width=11),
+            Column("Extract", "extract_word", width=10),
+            Column("Record", "record_key", width=20, wrap=True),
+            Column("Source row", "row", "0", width=7),
+            Column("Column", "column", width=14, wrap=True),
+            Column("Problem", "rule_label", width=18, wrap=True),
+            Column("Value", "value", width=12, wrap=True),
+            Column("What to do", "action", width=26, wrap=True),
+            Column("Details", "message", width=28, wrap=True),
+        ],
+        "To do: every finding, those affecting this date's figures first (source row as "
+        "seen in the file, header = row 1)",
+        empty_text="No findings: nothing to fix.",
     )
     layout.finish(trust_name=context.trust_name, as_of=context.as_of)

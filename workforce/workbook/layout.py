@@ -45,6 +45,9 @@ NOTE_ROW = 2
 CAPTION_ROW = 4
 HEADER_ROW = 5
 GAP_WIDTH = 3.0
+# Column width units that print one page wide on landscape A4 at about 8 pt or more (the
+# body text is 11 pt: ~110 units print at full size).
+PRINT_WIDTH = 150.0
 LINE_HEIGHT = 15.0  # points per line of 11-pt text
 # The height a row written without one gets (Excel 15 pt, LibreOffice less: the smaller,
 # so a chart's print range never stops short of it).
@@ -70,13 +73,6 @@ class Block:
     def width(self) -> float:
         return sum(self.widths)
 
-    @property
-    def print_range(self) -> str:
-        return (
-            f"{get_column_letter(self.left)}{TITLE_ROW if self.left == 1 else CAPTION_ROW}:"
-            f"{get_column_letter(self.right)}{self.bottom}"
-        )
-
 
 def lines_needed(text: str, width: float, *, size: float = 11, bold: bool = False) -> int:
     """Lines a text needs in a wrapped cell ``width`` units wide (a width unit is one
@@ -98,7 +94,7 @@ class SheetLayout:
         self.blocks: list[Block] = []
         self._title = title
         self._note = note
-        self._caption_lines = 1
+        self._notes: list[tuple[Block, str, bool]] = []
 
     @property
     def next_left(self) -> int:
@@ -162,15 +158,22 @@ class SheetLayout:
         self.blocks.append(Block(left, left + columns - 1, HEADER_ROW, widths, height_cm))
 
     def note_below(self, text: str, *, warning: bool = False) -> None:
-        """A wrapped note under the last block's contents, as wide as the block."""
-        block = self.blocks[-1]
-        row = block.bottom + 2
-        self._merged_text(row, block, text, font=WARNING_FONT if warning else NOTE_FONT)
-        block.bottom = row
+        """A wrapped note under the last block, as wide as the block. Notes are placed when
+        the sheet is finished, below every block's rows: rows are shared by the blocks side
+        by side, so a note's height must not open a gap in another block's table."""
+        self._notes.append((self.blocks[-1], text, warning))
 
-    def finish(self, *, label_columns: int = 0, trust_name: str, as_of: date) -> None:
-        """Title, note, freeze panes and print setup, once every block is placed.
-        ``label_columns`` are frozen too (only where the sheet has a single block)."""
+    def finish(
+        self,
+        *,
+        label_columns: int = 0,
+        trust_name: str,
+        as_of: date,
+        period: str | None = None,
+    ) -> None:
+        """Title, notes, freeze panes and print setup, once every block is placed.
+        ``label_columns`` are frozen too (only where the sheet has a single table).
+        ``period`` replaces the as-of date in the printed page header (a backfill)."""
         first = self.blocks[0] if self.blocks else Block(1, 1, HEADER_ROW, [90.0])
         title_block = Block(first.left, first.right, first.bottom, first.widths)
         self._merged_text(TITLE_ROW, title_block, self._title, font=TITLE_FONT)
@@ -179,6 +182,7 @@ class SheetLayout:
         for block in self.blocks:
             if block.chart_height_cm:
                 block.bottom = self._row_reached(HEADER_ROW, block.chart_height_cm)
+        self._place_notes()
         tables = [block for block in self.blocks if not block.chart_height_cm]
         # Label columns stay in view only where the sheet has one table: frozen, they would
         # stand beside a second table's columns when the reader scrolls to it.
@@ -186,9 +190,40 @@ class SheetLayout:
         self.sheet.freeze_panes = self.sheet.cell(
             row=HEADER_ROW + 1, column=frozen_columns + 1
         ).coordinate
-        print_setup(self.sheet, trust_name=trust_name, as_of=as_of)
+        print_setup(self.sheet, trust_name=trust_name, as_of=as_of, period=period)
         self.sheet.print_title_rows = f"{CAPTION_ROW}:{HEADER_ROW}"
-        self.sheet.print_area = [block.print_range for block in self.blocks] or "A1:A5"
+        self.sheet.print_area = self._print_ranges() or "A1:A5"
+
+    def _place_notes(self) -> None:
+        below_all = max((block.bottom for block in self.blocks), default=HEADER_ROW)
+        row = below_all + 2
+        for block, text, warning in self._notes:
+            self._merged_text(row, block, text, font=WARNING_FONT if warning else NOTE_FONT)
+            block.bottom = max(block.bottom, row)
+            row += 1
+
+    def _print_ranges(self) -> list[str]:
+        """One print range per group of neighbouring blocks that fit one page wide together
+        (a narrow table and its chart print on one page; a wide table on pages of its
+        own). Each range prints on pages of its own, one page wide."""
+        groups: list[list[Block]] = []
+        for block in self.blocks:
+            if groups:
+                group = groups[-1]
+                span = sum(b.width for b in group) + GAP_WIDTH * len(group) + block.width
+                if span <= PRINT_WIDTH:
+                    group.append(block)
+                    continue
+            groups.append([block])
+        ranges = []
+        for group in groups:
+            top = TITLE_ROW if group[0].left == 1 else CAPTION_ROW
+            bottom = max(block.bottom for block in group)
+            ranges.append(
+                f"{get_column_letter(group[0].left)}{top}:"
+                f"{get_column_letter(group[-1].right)}{bottom}"
+            )
+        return ranges
 
     def _row_reached(self, top: int, height_cm: float) -> int:
         """The last row an object ``height_cm`` tall anchored at row ``top`` covers."""
@@ -242,11 +277,23 @@ class SheetLayout:
             for index in long_rows:
                 row = area.first_data_row + index
                 cell = self.sheet.cell(row=row, column=area.first_column + offset)
-                cell.alignment = WRAP
+                cell.alignment = Alignment(
+                    wrap_text=True,
+                    vertical="top",
+                    horizontal=cell.alignment.horizontal,
+                    indent=cell.alignment.indent,
+                )
                 self._grow_row(row, lines_needed(str(cell.value or ""), width))
 
 
-def print_setup(sheet: Worksheet, *, trust_name: str, as_of: date, one_page: bool = False) -> None:
+def print_setup(
+    sheet: Worksheet,
+    *,
+    trust_name: str,
+    as_of: date,
+    one_page: bool = False,
+    period: str | None = None,
+) -> None:
     """Landscape A4, one page wide (and one tall with ``one_page``), the Trust, sheet and
     as-of date in the header, page numbers in the footer."""
     sheet.page_setup.orientation = "landscape"
@@ -258,7 +305,8 @@ def print_setup(sheet: Worksheet, *, trust_name: str, as_of: date, one_page: boo
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.print_options.gridLines = False
     header = escape_header_footer(trust_name)
-    title = escape_header_footer(f"{sheet.title}, as of {as_of.isoformat()}")
+    when = period or f"as of {as_of.isoformat()}"
+    title = escape_header_footer(f"{sheet.title}, {when}")
     for page_header in (sheet.oddHeader, sheet.evenHeader, sheet.firstHeader):
         if page_header is not None:
             page_header.left.text = header

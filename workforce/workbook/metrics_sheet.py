@@ -8,13 +8,14 @@ import polars as pl
 from openpyxl.worksheet.worksheet import Worksheet
 
 from transforms.definitions import METRICS
-from transforms.views.labels import LEVEL_WORDS, STATUS_WORDS
+from transforms.views.history import metrics_listing
+from transforms.views.labels import STATUS_WORDS
 from workforce.workbook.cells import DATE, RAG_FILLS, value_format
 from workforce.workbook.context import WorkbookContext
 from workforce.workbook.layout import SheetLayout
 from workforce.workbook.tables import Column
 
-PARTS = "0.0###"
+PARTS = "#,##0.0###"
 
 
 def metrics_sheet(sheet: Worksheet, context: WorkbookContext) -> None:
@@ -26,28 +27,23 @@ def metrics_sheet(sheet: Worksheet, context: WorkbookContext) -> None:
         "or pivot it; the Id column is the name metrics.csv uses.",
     )
     formats = {d.name: value_format(d) for d in METRICS}
-    labels = {d.name: d.label for d in METRICS}
-    frame = context.report.metrics.with_columns(
-        pl.col("as_of").cast(pl.Date),
-        pl.col("value", "numerator", "denominator", "target", "tolerance").cast(pl.Float64),
-        format=pl.col("metric").replace_strict(formats, default="General"),
-        label=pl.col("metric").replace_strict(labels, default=pl.col("metric")),
-        level=pl.col("scope").replace_strict(LEVEL_WORDS, default=pl.col("scope")),
-    ).sort("as_of", "scope", "scope_value", "metric")
+    frame = metrics_listing(context.report.metrics).with_columns(
+        format=pl.col("metric").replace_strict(formats, default="General")
+    )
     layout.table(
         "Metrics",
         frame,
         [
             Column("As of", "as_of", DATE),
             Column("Level", "level"),
-            Column("Trust, service area or team", "scope_value"),
-            Column("Measure", "label"),
+            Column("Trust, service area or team", "name", width=26, wrap=True),
+            Column("Measure", "label", width=24, wrap=True),
             Column("Id", "metric"),
             Column("Value", "value", format_from="format"),
             Column("Numerator", "numerator", PARTS),
             Column("Denominator", "denominator", PARTS),
             Column("Target", "target", format_from="format"),
-            Column("Tolerance", "tolerance", format_from="format"),
+            Column("Tolerance (±)", "tolerance_points", '0.0" pts"'),
             Column("Status", "status", words=STATUS_WORDS, fills=RAG_FILLS),
         ],
         "All measures",

@@ -30,16 +30,20 @@ def outlook_sheet(sheet: Worksheet, context: WorkbookContext) -> None:
         sheet,
         context.registry,
         "Outlook: where the agency rate is heading on what is already agreed",
-        f"{NOT_A_FORECAST} The committed outlook applies the extracts' own future dates "
-        "(fixed-term and assignment end dates, starters booked, establishment changes) to "
-        "today's staff; it adds nobody the Trust has not yet recruited or agreed.",
+        f"{NOT_A_FORECAST} The committed outlook applies the extracts' own future dates to "
+        "today's staff: every fixed-term contract and agency assignment ends on its recorded "
+        "end date, none extended or replaced; starters booked start; establishment changes "
+        "take effect. Nobody the Trust has not yet recruited or agreed is added. What it "
+        "takes: each lever alone brings the rate to the target (convert agency workers to "
+        "permanent, or end agency assignments without replacing them, or add permanent "
+        "starters only), rounded up to 0.1 FTE (the need is a minimum).",
     )
     trend = outlook_trend(context.history, report.outlook, context.as_of, context.kpi_targets)
     area = layout.table(
         "OutlookTrend",
         trend,
         [
-            Column("Month end", "as_of", DATE),
+            Column("Date", "as_of", DATE),
             metric_column(KPI, "Agency rate", status_fill=True),
             Column("Target", f"{KPI}__target", RATE),
             Column("Glide path", "glide", RATE),
@@ -56,7 +60,9 @@ def outlook_sheet(sheet: Worksheet, context: WorkbookContext) -> None:
                 sheet,
                 area,
                 series=(2, 3, 4),
-                title="Committed agency rate (if nothing else changes) against target",
+                title="Committed agency rate against target: if nothing else changes, "
+                "not a forecast",
+                dashed=(3,),
                 y_title="Agency rate",
                 x_format="d mmm yy",
             ),
@@ -83,15 +89,14 @@ def outlook_sheet(sheet: Worksheet, context: WorkbookContext) -> None:
             Column("Or end agency, not replaced (FTE)", "end_agency_fte_display", FTE, width=16),
             Column("Or add permanent starters (FTE)", "add_permanent_fte_display", FTE, width=16),
         ],
-        f"What it takes to meet the target on {year_end}: each lever alone (Trust, and "
-        "every area and team that would not meet it)",
-        empty_text="No agency-rate target covers a year-end after this date.",
-    )
-    layout.note_below(
-        "Each figure alone would bring the rate to the target: convert agency workers to "
-        "permanent contracts (or replace them with permanent starters); or end agency "
-        "assignments without replacing them; or add permanent starters only. Figures are "
-        "rounded up to one decimal place (the need is a minimum)."
+        f"What it takes to meet the target on {year_end}: each lever alone, for every "
+        "scope that would not meet it",
+        empty_text=(
+            "On the committed outlook the Trust and every service area and team meet the "
+            "target: nothing more is needed."
+            if report.what_it_takes.height
+            else "No agency-rate target covers a year-end after this date."
+        ),
     )
     line = extrapolation(
         agency_trend(context.history, context.as_of, context.kpi_targets),

@@ -45,7 +45,7 @@ from workforce.workbook.layout import LINE_HEIGHT, lines_needed, print_setup
 from workforce.workbook.tables import Column, TableArea, write_table
 
 # Column widths of the page (A..J): the headline table's columns.
-WIDTHS: tuple[float, ...] = (30, 11, 10, 15, 14, 12, 14, 12, 11, 13)
+WIDTHS: tuple[float, ...] = (30, 11, 10, 15, 14, 12, 14, 12, 11, 15)
 LAST_COLUMN = len(WIDTHS)
 KPI_FONT = font(28, bold=True)
 KPI_LABEL_FONT = font(14, bold=True)
@@ -165,6 +165,9 @@ def summary_sheet(
     last_row = row + half
 
     print_setup(sheet, trust_name=settings.trust.name, as_of=context.as_of, one_page=True)
+    # One page: narrower top and bottom margins leave the text at a readable size.
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
+    sheet.page_margins.header = sheet.page_margins.footer = 0.25
     sheet.print_area = f"A1:{get_column_letter(LAST_COLUMN)}{last_row}"
 
 
@@ -230,7 +233,7 @@ def _committed_row(sheet: Worksheet, context: WorkbookContext, row: int) -> int:
     if colour is not None:
         for cell in (value, status):
             cell.fill = fill(colour)
-    _merged(sheet, row, 4, LAST_COLUMN, committed.what_it_takes)
+    _merged(sheet, row, 4, LAST_COLUMN, committed.what_it_takes + " Not a forecast.")
     return row
 
 

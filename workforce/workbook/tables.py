@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from workforce.workbook.cells import (
-    HEADER_ALIGNMENT,
     NUMBER_HEADER_ALIGNMENT,
     TOP,
     WRAP,
@@ -31,10 +31,10 @@ _TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]{0,254}$")
 _CELL_LIKE = re.compile(r"^([A-Za-z]{1,3}\d+|[Rr]\d*[Cc]\d*|[RrCc])$")
 TABLE_STYLE = "TableStyleMedium2"
 MIN_WIDTH = 8.0
-MAX_WIDTH = 45.0
+MAX_WIDTH = 32.0
 # Headers wrap between words: a header needs only its longest word, or this many
 # characters, to fit.
-HEADER_CHARACTERS = 12
+HEADER_CHARACTERS = 9
 HEADER_FILL = "DDE4EE"
 HEADER_LINE_POINTS = 15.0
 
@@ -143,7 +143,13 @@ def write_table(
     for offset, (header, column) in enumerate(zip(headers, columns, strict=True)):
         cell = sheet.cell(row=top, column=left + offset)
         put(cell, header, literal=False)
-        cell.alignment = NUMBER_HEADER_ALIGNMENT if column.numeric else HEADER_ALIGNMENT
+        cell.alignment = (
+            NUMBER_HEADER_ALIGNMENT
+            if column.numeric
+            else Alignment(
+                wrap_text=True, vertical="bottom", horizontal="left", indent=_indent(offset)
+            )
+        )
         cell.font = font(bold=True)
         # The header's own look, so it reads as one in print too (LibreOffice prints no
         # table style).
@@ -158,7 +164,14 @@ def write_table(
         last_row = first_data_row
     else:
         for offset, column in enumerate(columns):
-            _write_column(sheet, frame, column, row=first_data_row, column_index=left + offset)
+            _write_column(
+                sheet,
+                frame,
+                column,
+                row=first_data_row,
+                column_index=left + offset,
+                alignment=_alignment(column, offset),
+            )
         last_row = first_data_row + frame.height - 1
     last_column = left + len(columns) - 1
     area = TableArea(top, first_data_row, last_row, left, last_column)
@@ -170,8 +183,28 @@ def write_table(
     return area
 
 
+def _indent(offset: int) -> int:
+    """Text after the first column is indented one step, so it never runs into a
+    right-aligned number in the column before it."""
+    return 1 if offset else 0
+
+
+def _alignment(column: Column, offset: int) -> Alignment:
+    if column.numeric:
+        return WRAP if column.wrap else TOP
+    return Alignment(
+        wrap_text=column.wrap, vertical="top", horizontal="left", indent=_indent(offset)
+    )
+
+
 def _write_column(
-    sheet: Worksheet, frame: pl.DataFrame, column: Column, *, row: int, column_index: int
+    sheet: Worksheet,
+    frame: pl.DataFrame,
+    column: Column,
+    *,
+    row: int,
+    column_index: int,
+    alignment: Alignment,
 ) -> None:
     values: list[Any] = frame.get_column(column.source).to_list()
     formats: list[Any] = (
@@ -188,7 +221,7 @@ def _write_column(
         cell = sheet.cell(row=row + offset, column=column_index)
         shown = column.words.get(value, value) if column.words and isinstance(value, str) else value
         put(cell, shown, number_format)
-        cell.alignment = WRAP if column.wrap else TOP
+        cell.alignment = alignment
         if column.fills is not None:
             colour = _fill_colour(column.fills, shown, value, key)
             if colour is not None:

@@ -47,19 +47,20 @@ def build_trend_workbook(
     registry = TableRegistry()
     present = set(series.get_column("metric").unique().to_list())
     targets = [target for target in settings.targets if target.metric == KPI]
+    period = f"{start:%d %b %Y} to {end:%d %b %Y}"
     for theme in THEMES:
         sheet = workbook.create_sheet(theme.sheet)
         layout = SheetLayout(
             sheet,
             registry,
-            f"{theme.sheet}: {settings.trust.name}, {start:%d %b %Y} to {end:%d %b %Y}",
-            "The Trust on every backfilled date. Teams and service areas are in the "
-            "backfill's metrics.csv.",
+            f"{theme.sheet}, {start:%d %b %Y} to {end:%d %b %Y}",
+            f"{settings.trust.name} on every backfilled date. Teams and service areas are in "
+            "the backfill's metrics.csv.",
         )
         if not set(theme.metrics) & present:
             missing = sorted(theme.needs() - {"staff", "agency"}) or ["staff"]
             layout.message(not_supplied_text(missing[0], "these figures"), warning=True)
-            layout.finish(trust_name=settings.trust.name, as_of=end)
+            layout.finish(trust_name=settings.trust.name, as_of=end, period=period)
             continue
         frame = theme_frame(series, theme, targets)
         columns = _columns(theme)
@@ -80,10 +81,10 @@ def build_trend_workbook(
                         y_format=value_format(first),
                         x_title="As of",
                     ),
-                    width_cm=22,
-                    height_cm=11,
+                    width_cm=20,
+                    height_cm=10,
                 )
-        layout.finish(label_columns=1, trust_name=settings.trust.name, as_of=end)
+        layout.finish(label_columns=1, trust_name=settings.trust.name, as_of=end, period=period)
     set_properties(
         workbook,
         title=f"Workforce stability trend: {settings.trust.name}",

@@ -62,9 +62,16 @@ def turnover_sheet(sheet: Worksheet, context: WorkbookContext) -> None:
         # Turnover near 15% and stability near 85%: each on its own axis.
         for offset, name in ((2, "Turnover rate"), (3, "Stability index")):
             layout.chart(
-                line_chart(sheet, area, series=(offset,), title=f"{name}, Trust", y_title=name),
-                width_cm=18,
-                height_cm=10,
+                line_chart(
+                    sheet,
+                    area,
+                    series=(offset,),
+                    title=f"{name}, Trust",
+                    y_title=name,
+                    y_min=None,  # its own scale: a rate near 85% is not drawn flat
+                ),
+                width_cm=13,
+                height_cm=9,
             )
     by_team = by_scope(context.history, context.as_of, TEAM_METRICS, context.report.team_areas)
     area = layout.table(

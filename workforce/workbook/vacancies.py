@@ -6,7 +6,8 @@ from __future__ import annotations
 from openpyxl.worksheet.worksheet import Worksheet
 
 from transforms.definitions import METRICS_BY_NAME
-from transforms.views.details import vacancy_cells
+from transforms.scopes import SCOPE, SCOPE_VALUE
+from transforms.views.details import funded_by_scope, vacancy_cells
 from transforms.views.history import by_scope
 from workforce.workbook.cells import value_format
 from workforce.workbook.common import (
@@ -43,11 +44,17 @@ def vacancies_sheet(sheet: Worksheet, context: WorkbookContext) -> None:
         layout.message(not_supplied_text("establishment", "vacancy figures"), warning=True)
         layout.finish(trust_name=context.trust_name, as_of=context.as_of)
         return
-    by_team = by_scope(context.history, context.as_of, TEAM_METRICS, context.report.team_areas)
+    by_team = by_scope(
+        context.history, context.as_of, TEAM_METRICS, context.report.team_areas
+    ).join(funded_by_scope(cells), on=[SCOPE, SCOPE_VALUE], how="left")
     area = layout.table(
         "VacanciesByTeam",
         by_team,
-        [*LEVEL_COLUMNS, *(metric_column(name) for name in TEAM_METRICS)],
+        [
+            *LEVEL_COLUMNS,
+            Column("Funded FTE", "funded_fte", FTE),
+            *(metric_column(name) for name in TEAM_METRICS),
+        ],
         f"By service area and team on {context.as_of:%d %b %Y}",
     )
     style_scope_rows(sheet, area, by_team.get_column("scope").to_list())
