@@ -25,8 +25,8 @@ from tests.processes import (
     run_until_paused,
     wait_until_gone,
 )
+from transforms.definitions import METRICS_CSV_COLUMNS
 from workforce.atomic_folder import OLD_MARK
-from workforce.outputs import METRICS_CSV_COLUMNS
 from workforce.runtime import SERVER_RECORDS
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="needs /proc and prctl")

@@ -20,8 +20,8 @@ import pytest
 from flows.backfill import backfill
 from flows.nightly import nightly
 from tests.locations import SAMPLE_DROP, SAMPLE_INCOMING
+from transforms.definitions import METRICS_CSV_COLUMNS
 from workforce.errors import RunFailure
-from workforce.outputs import METRICS_CSV_COLUMNS
 from workforce.workbook import SHEET_NAMES
 
 AS_OF = dt.date(2026, 11, 20)

@@ -8,11 +8,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from transforms.definitions import METRICS_CSV_COLUMNS
 from transforms.findings import combine_findings, stale_drop_finding
 from transforms.retention import RETENTION_SCHEMA
 from transforms.schema import FINDING_COLUMNS, FINDINGS_SCHEMA
 from workforce.outputs import (
-    METRICS_CSV_COLUMNS,
     RETENTION_CSV_COLUMNS,
     publish,
     write_findings_csv,

@@ -215,6 +215,20 @@ METRICS: tuple[MetricDefinition, ...] = (
     ),
 )  # fmt: skip
 
+# The columns of metrics.csv (metrics.md), in order; outlook.csv has the same.
+METRICS_CSV_COLUMNS: tuple[str, ...] = (
+    "as_of",
+    "scope",
+    "scope_value",
+    "metric",
+    "value",
+    "numerator",
+    "denominator",
+    "target",
+    "tolerance",
+    "status",
+)
+
 METRICS_BY_NAME: dict[str, MetricDefinition] = {m.name: m for m in METRICS}
 METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
 

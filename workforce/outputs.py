@@ -15,24 +15,11 @@ from typing import IO, cast
 
 import polars as pl
 
+from transforms.definitions import METRICS_CSV_COLUMNS
 from transforms.findings import neutralised_for_csv
 from transforms.retention import RETENTION_SCHEMA, in_contract_order
 from transforms.schema import FINDING_COLUMNS
 from workforce.atomic_folder import UMASK, replace_folder
-
-METRICS_CSV_COLUMNS: tuple[str, ...] = (
-    "as_of",
-    "scope",
-    "scope_value",
-    "metric",
-    "value",
-    "numerator",
-    "denominator",
-    "target",
-    "tolerance",
-    "status",
-)
-
 
 _EMPTY_METRICS = pl.DataFrame(
     schema={column: pl.Date if column == "as_of" else pl.String for column in METRICS_CSV_COLUMNS}

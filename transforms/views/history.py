@@ -15,31 +15,18 @@ from datetime import date
 
 import polars as pl
 
-from transforms.definitions import METRICS
+from transforms.definitions import METRICS, METRICS_CSV_COLUMNS
 from transforms.metrics.events import social_work_rows
 from transforms.schema import Extracts
 from transforms.scopes import SCOPE, SCOPE_VALUE, SERVICE_AREA, TEAM, TRUST
 from transforms.views.labels import LEVEL_WORDS
-
-METRIC_ROW_COLUMNS: tuple[str, ...] = (
-    "as_of",
-    "scope",
-    "scope_value",
-    "metric",
-    "value",
-    "numerator",
-    "denominator",
-    "target",
-    "tolerance",
-    "status",
-)
 
 TEAM_AREAS_SCHEMA: dict[str, pl.DataType] = {"team": pl.String(), "service_area": pl.String()}
 
 
 def metric_history(metrics: pl.DataFrame, trend: pl.DataFrame, as_of: date) -> pl.DataFrame:
     """Metrics rows for every date; the as-of date's rows come from ``metrics``."""
-    columns = [pl.col(name) for name in METRIC_ROW_COLUMNS]
+    columns = [pl.col(name) for name in METRICS_CSV_COLUMNS]
     current = metrics.select(columns)
     earlier = trend.select(columns).filter(pl.col("as_of") != as_of)
     if current.height == 0:

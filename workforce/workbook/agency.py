@@ -12,10 +12,8 @@ from transforms.views.history import by_scope
 from workforce.workbook.cells import DATE, value_format
 from workforce.workbook.charts import line_chart
 from workforce.workbook.common import (
-    LEVEL_COLUMNS,
     metric_column,
     status_column,
-    style_scope_rows,
 )
 from workforce.workbook.context import KPI, WorkbookContext
 from workforce.workbook.layout import SheetLayout
@@ -64,11 +62,10 @@ def agency_sheet(sheet: Worksheet, context: WorkbookContext) -> None:
         )
     names = [KPI, "agency_fte", "employed_fte", "agency_to_permanent_ratio", "agency_spend_12m"]
     by_team = by_scope(context.history, context.as_of, names, context.report.team_areas)
-    area = layout.table(
+    layout.scope_table(
         "AgencyByTeam",
         by_team,
         [
-            *LEVEL_COLUMNS,
             metric_column(KPI, status_fill=True),
             Column("Target", f"{KPI}__target", RATE),
             status_column("Status", f"{KPI}__status"),
@@ -76,5 +73,4 @@ def agency_sheet(sheet: Worksheet, context: WorkbookContext) -> None:
         ],
         f"By service area and team on {context.as_of:%d %b %Y}",
     )
-    style_scope_rows(sheet, area, by_team.get_column("scope").to_list())
     layout.finish(trust_name=context.trust_name, as_of=context.as_of)

@@ -12,10 +12,8 @@ from transforms.views.history import by_scope
 from workforce.workbook.cells import INTEGER, value_format
 from workforce.workbook.charts import column_chart
 from workforce.workbook.common import (
-    LEVEL_COLUMNS,
     metric_column,
     not_supplied_text,
-    style_scope_rows,
 )
 from workforce.workbook.context import WorkbookContext
 from workforce.workbook.layout import SheetLayout
@@ -50,13 +48,12 @@ def caseloads_sheet(sheet: Worksheet, context: WorkbookContext) -> None:
         layout.finish(trust_name=context.trust_name, as_of=context.as_of)
         return
     by_team = by_scope(context.history, context.as_of, TEAM_METRICS, context.report.team_areas)
-    team_area = layout.table(
+    layout.scope_table(
         "CaseloadsByTeam",
         by_team,
-        [*LEVEL_COLUMNS, *(metric_column(name) for name in TEAM_METRICS)],
+        [metric_column(name) for name in TEAM_METRICS],
         f"By service area and team on {context.as_of:%d %b %Y}",
     )
-    style_scope_rows(sheet, team_area, by_team.get_column("scope").to_list())
     bands = caseload_bands(workers.get_column("caseload"), threshold)
     area = layout.table(
         "CaseloadBands",

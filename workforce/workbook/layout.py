@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from transforms.scopes import SCOPE
 from workforce.workbook.cells import (
     NOTE_FONT,
     SUBTITLE_FONT,
@@ -31,6 +32,7 @@ from workforce.workbook.cells import (
     escape_header_footer,
     put,
 )
+from workforce.workbook.common import LEVEL_COLUMNS, style_scope_rows
 from workforce.workbook.tables import (
     Column,
     TableArea,
@@ -129,6 +131,16 @@ class SheetLayout:
         self.blocks.append(block)
         self._caption(block, caption)
         self._wrap_long_text(area, frame, columns, widths)
+        return area
+
+    def scope_table(
+        self, name: str, frame: pl.DataFrame, columns: Sequence[Column], caption: str
+    ) -> TableArea:
+        """A table of rows per scope (``transforms.views.history.by_scope``): the level and
+        name columns first, Trust and service-area rows in bold, teams indented under
+        their area."""
+        area = self.table(name, frame, [*LEVEL_COLUMNS, *columns], caption)
+        style_scope_rows(self.sheet, area, frame.get_column(SCOPE).to_list())
         return area
 
     def message(self, text: str, *, warning: bool = False, width: float = 90.0) -> None:

@@ -17,7 +17,6 @@ from workforce.workbook.common import (
     LEVEL_COLUMNS,
     metric_column,
     status_column,
-    style_scope_rows,
 )
 from workforce.workbook.context import KPI, WorkbookContext
 from workforce.workbook.layout import SheetLayout
@@ -64,12 +63,13 @@ def teams_sheet(sheet: Worksheet, context: WorkbookContext) -> None:
     )
     matrix = teams_matrix(context.history, context.as_of, report.team_areas, report.supplied)
     measures = team_measures(report.supplied)
-    columns: list[Column] = list(LEVEL_COLUMNS)
+    columns: list[Column] = []
     for name in measures:
         columns.append(metric_column(name, status_fill=name == KPI))
         if name == KPI:
             columns.append(status_column("Agency rate status", f"{KPI}__status"))
-    area = layout.table("Teams", matrix, columns, "Key measures by team")
+    area = layout.scope_table("Teams", matrix, columns, "Key measures by team")
+    columns = [*LEVEL_COLUMNS, *columns]
     team_rows = [
         area.first_data_row + index
         for index, scope in enumerate(matrix.get_column("scope").to_list())
@@ -83,7 +83,6 @@ def teams_sheet(sheet: Worksheet, context: WorkbookContext) -> None:
         sheet.conditional_formatting.add(
             ranges, _colour_scale(METRICS_BY_NAME[column.source].polarity)
         )
-    style_scope_rows(sheet, area, matrix.get_column("scope").to_list())
     layout.note_below(
         "Colours compare teams with each other on this date; they are not targets (only "
         "the agency rate has one). Trust and service-area rows are in bold and not coloured."

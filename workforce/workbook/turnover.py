@@ -11,7 +11,7 @@ from transforms.views.details import trust_leaving_reasons
 from transforms.views.history import by_scope, month_end_trend
 from workforce.workbook.cells import DATE, INTEGER, value_format
 from workforce.workbook.charts import line_chart
-from workforce.workbook.common import LEVEL_COLUMNS, metric_column, style_scope_rows
+from workforce.workbook.common import metric_column
 from workforce.workbook.context import WorkbookContext
 from workforce.workbook.layout import SheetLayout
 from workforce.workbook.tables import Column
@@ -74,13 +74,12 @@ def turnover_sheet(sheet: Worksheet, context: WorkbookContext) -> None:
                 height_cm=9,
             )
     by_team = by_scope(context.history, context.as_of, TEAM_METRICS, context.report.team_areas)
-    area = layout.table(
+    layout.scope_table(
         "TurnoverByTeam",
         by_team,
-        [*LEVEL_COLUMNS, *(metric_column(name) for name in TEAM_METRICS)],
+        [metric_column(name) for name in TEAM_METRICS],
         f"By service area and team, 12 months to {context.as_of:%d %b %Y}",
     )
-    style_scope_rows(sheet, area, by_team.get_column("scope").to_list())
     reasons = context.report.leaving_reasons
     reason_columns = [
         Column("Leaving reason", "leaving_reason_label"),

@@ -11,10 +11,8 @@ from transforms.views.details import funded_by_scope, vacancy_cells
 from transforms.views.history import by_scope
 from workforce.workbook.cells import value_format
 from workforce.workbook.common import (
-    LEVEL_COLUMNS,
     metric_column,
     not_supplied_text,
-    style_scope_rows,
 )
 from workforce.workbook.context import WorkbookContext
 from workforce.workbook.layout import SheetLayout
@@ -47,17 +45,15 @@ def vacancies_sheet(sheet: Worksheet, context: WorkbookContext) -> None:
     by_team = by_scope(
         context.history, context.as_of, TEAM_METRICS, context.report.team_areas
     ).join(funded_by_scope(cells), on=[SCOPE, SCOPE_VALUE], how="left")
-    area = layout.table(
+    layout.scope_table(
         "VacanciesByTeam",
         by_team,
         [
-            *LEVEL_COLUMNS,
             Column("Funded FTE", "funded_fte", FTE),
             *(metric_column(name) for name in TEAM_METRICS),
         ],
         f"By service area and team on {context.as_of:%d %b %Y}",
     )
-    style_scope_rows(sheet, area, by_team.get_column("scope").to_list())
     layout.table(
         "VacanciesByCell",
         vacancy_cells(cells),
