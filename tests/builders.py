@@ -95,7 +95,8 @@ def frame(extract: ExtractName, *rows: dict[str, Any]) -> pl.DataFrame:
         key = _GENERATED_KEYS.get(extract)
         if key is not None and record[key] is None:
             record[key] = f"{key}-{index + 2}"
-        records.append({name: _value(schema[name], record[name]) for name in schema})
+        # A column without a default (an optional one added later) is empty.
+        records.append({name: _value(schema[name], record.get(name)) for name in schema})
     return pl.DataFrame(records, schema=schema, orient="row")
 
 

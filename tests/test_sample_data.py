@@ -58,6 +58,8 @@ def typed(raw: dict[ExtractName, pl.DataFrame]) -> dict[ExtractName, pl.DataFram
     for name, frame in raw.items():
         columns = []
         for spec in EXTRACT_COLUMNS[name]:
+            if spec.name not in frame.columns:  # an optional column the sample leaves out
+                continue
             column = pl.col(spec.name)
             if spec.kind == "date":
                 columns.append(column.str.to_date("%Y-%m-%d", strict=True))
