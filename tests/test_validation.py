@@ -146,6 +146,48 @@ CORPUS: list[tuple[str, set[Finding]]] = [
     ("number_range", {("agency", 3, "weekly_cost", "number_range", E)}),
     ("decimal_exact", {("staff", 3, "fte", "fte_range", E)}),
     ("text_length", {("staff", 3, "team", "text_length", E)}),
+    (
+        "noncharacter",  # U+FFFE and U+FFFF, which XML (so a workbook) cannot carry
+        {
+            ("staff", 2, "team", "control_character", E),
+            ("staff", 3, "job_title", "control_character", E),
+        },
+    ),
+    (
+        "number_size",  # sizes that once overflowed the metrics after passing validation
+        {
+            ("establishment", 2, "funded_fte", "number_range", E),
+            ("absence", 2, "working_days_lost", "number_range", E),
+        },
+    ),
+    (
+        "formula_injection",  # values a spreadsheet would run: named, and quoted in the CSV
+        {
+            ("staff", 2, "fte", "number_format", E),
+            ("staff", 3, "role", "code_list", E),
+            ("staff", 3, "leaving_reason", "code_list", E),
+            ("staff", 3, "start_date", "date_format", E),
+        },
+    ),
+    (
+        "xlsx_formula_without_value",
+        {
+            ("staff", 2, "team", "formula_without_value", E),
+            ("staff", 2, "team", "required", E),
+            ("staff", 3, "fte", "formula_without_value", E),
+            ("staff", 3, "fte", "required", E),
+        },
+    ),
+    (
+        "xlsx_error_cells",
+        {
+            ("staff", 2, "team", "excel_error", E),
+            ("staff", 2, "team", "required", E),
+            ("staff", 3, "team", "excel_error", E),
+            ("staff", 3, "team", "required", E),
+        },
+    ),
+    ("xlsx_hidden_first_sheet", {("staff", None, None, "hidden_sheet", W)}),
 ]
 
 

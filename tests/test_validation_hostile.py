@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
+import zipfile
 from pathlib import Path
 
+import openpyxl
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from flows.tasks import compute_report, read_benchmarks, write_outputs
 from tests.drops import drop_with
-from transforms.findings import neutralised_for_csv, record_details, shown_text
+from transforms.findings import FORMULA_TRIGGERS, neutralised_for_csv, record_details, shown_text
 from transforms.rules import decimal_sign
 from transforms.schema import (
     EXTRACT_COLUMNS,
@@ -30,6 +34,7 @@ from transforms.schema import (
 from workforce.errors import RunFailure
 from workforce.extract_io import Drop, read_drop
 from workforce.outputs import write_findings_csv
+from workforce.settings import read_settings
 from workforce.suites import build_suite
 from workforce.validation import ValidationResult, validate_drop
 
@@ -95,6 +100,26 @@ def _rules_by_row(result: ValidationResult, extract: str) -> dict[int, set[str]]
 
 def _validate(drop: Drop) -> ValidationResult:
     return validate_drop(drop, AS_OF, 1.0)
+
+
+def _publish(drop: Drop, result: ValidationResult, output: Path) -> dict[str, Path]:
+    """The nightly run's report and published files for a validated drop (the flow's steps
+    without Prefect)."""
+    settings = read_settings(None)
+    report = compute_report.fn(result, drop, AS_OF, settings, read_benchmarks.fn(settings))
+    return write_outputs.fn(output, report, settings)
+
+
+def _check_published(published: dict[str, Path]) -> pl.DataFrame:
+    """The published workbook opens, and ``data_quality.csv`` holds no cell a spreadsheet
+    would run as a formula; returns ``data_quality.csv`` as text."""
+    (workbook,) = (path for name, path in published.items() if name.endswith(".xlsx"))
+    openpyxl.load_workbook(workbook).close()
+    written = pl.read_csv(published["data_quality.csv"], infer_schema=False)
+    for name in written.columns:
+        for text in written.get_column(name).drop_nulls():
+            assert not text.startswith(FORMULA_TRIGGERS), (name, text)
+    return written
 
 
 def _found(result: ValidationResult, extract: str) -> set[tuple[int, str, str, str]]:
@@ -248,7 +273,7 @@ def test_each_cell_breaking_a_cell_rule_is_its_own_finding(tmp_path: Path) -> No
     cells = result.findings.filter(pl.col("rule") == "control_character")
     assert cells.get_column("column").to_list() == ["team", "service_area", "fte"]
     assert cells.get_column("message").to_list()[0] == (
-        "team contains a control character (shown as \\xNN in the value); "
+        "team contains a control character (shown as \\xNN or \\uNNNN in the value); "
         "remove it and export the extract again"
     )
 
@@ -415,6 +440,53 @@ def test_data_quality_csv_neutralises_formulas(tmp_path: Path) -> None:
     assert neutralised_for_csv(findings).get_column("row").to_list() == findings["row"].to_list()
 
 
+# Bad-input cases whose harm was in the published files (issue 12): each publishes a
+# workbook that opens, a data_quality.csv safe in a spreadsheet, one count of findings on
+# the Summary and in the CSV, and no child reference anywhere.
+
+_CHILD_REFERENCE = re.compile(rb"\bCH[0-9]+\b")
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["noncharacter", "number_size", "formula_injection", "uncounted_allocations",
+     "xlsx_error_cells"],
+)  # fmt: skip
+def test_a_bad_input_publishes_safe_files_with_one_count(tmp_path: Path, case: str) -> None:
+    drop = _drop(tmp_path, case)
+    result = _validate(drop)
+    published = _publish(drop, result, tmp_path / "out")
+    written = _check_published(published)
+    errors = written.filter(pl.col("severity") == E).select("extract", "row").unique()
+    warnings = written.filter(pl.col("severity") == W).height
+    (workbook,) = (path for name, path in published.items() if name.endswith(".xlsx"))
+    book = openpyxl.load_workbook(workbook)
+    summary = " ".join(
+        str(cell) for row in book["Summary"].iter_rows(values_only=True) for cell in row if cell
+    )
+    rows = "row" if errors.height == 1 else "rows"
+    warned = "warning" if warnings == 1 else "warnings"
+    assert f"{errors.height} {rows} quarantined and {warnings} {warned}" in summary
+    for path in published.values():
+        if path.suffix == ".xlsx":
+            with zipfile.ZipFile(path) as parts:
+                content = b"".join(parts.read(name) for name in parts.namelist())
+        else:
+            content = path.read_bytes()
+        assert not _CHILD_REFERENCE.search(content), path.name
+
+
+def test_an_allocation_naming_an_unknown_worker_is_counted_without_its_id(
+    tmp_path: Path,
+) -> None:
+    drop = _drop(tmp_path, "uncounted_allocations")
+    written = _check_published(_publish(drop, _validate(drop), tmp_path / "out"))
+    uncounted = written.filter(pl.col("rule") == "unknown_worker")
+    assert uncounted.select("extract", "row", "severity", "value").rows() == [
+        ("caseloads", "4", W, None)
+    ]
+
+
 # The column contract: an optional column needs no change to any extract file.
 
 
@@ -441,8 +513,9 @@ def test_an_optional_column_is_declared_once_and_generates_its_rules(
 
 
 # Property: whatever hostile values land in whatever cells, validation names every one of
-# them, or refuses in one line; it never crashes, and every row read is kept, quarantined
-# or held back.
+# them, or refuses in one line; it never crashes, every row read is kept, quarantined or
+# held back, and the run publishes a workbook that opens and a data_quality.csv that holds
+# no formula.
 
 _HOSTILE = st.sampled_from(
     [
@@ -453,6 +526,9 @@ _HOSTILE = st.sampled_from(
         "9" * 10,
         "-" + "9" * 12 + ".5",
         "T" * 1001,
+        "Team\uffff",
+        "=cmd|' /C calc'!A0",
+        "@SUM(1)",
     ]
 )
 _CELLS = [
@@ -492,10 +568,13 @@ def test_hostile_values_are_named_or_refused_never_a_crash(
     if refusal is not None:
         assert "\n" not in refusal
         return
+    _check_published(_publish(drop, result, tmp_path_factory.mktemp("published")))
     named = set(result.findings.select("extract", "row", "column").iter_rows())
     for (extract, row, column), text in final.items():
         numeric = any(s.name == column and s.kind == "decimal" for s in EXTRACT_COLUMNS[extract])  # type: ignore[index]
-        hostile = any(ord(c) < 0x20 or c == "\ufffe" for c in text) or len(text) > 1000 or numeric
+        hostile = (
+            any(ord(c) < 0x20 or c in "\ufffe\uffff" for c in text) or len(text) > 1000 or numeric
+        )
         if hostile:
             assert (extract, row, column) in named, (extract, row, column, text)
     for summary in result.summaries:

@@ -486,8 +486,8 @@ CONTROL_CHARACTER = "control_character"
 TEXT_LENGTH = "text_length"
 NUMBER_RANGE = "number_range"
 CELL_MESSAGES: dict[str, str] = {
-    CONTROL_CHARACTER: "{column} contains a control character (shown as \\xNN in the value); "
-    "remove it and export the extract again",
+    CONTROL_CHARACTER: "{column} contains a control character (shown as \\xNN or \\uNNNN in the "
+    "value); remove it and export the extract again",
     TEXT_LENGTH: f"{{column}} is {{length}} characters long; a value may be at most "
     f"{MAX_TEXT_CHARACTERS:,} characters (the value is shown cut short)",
     NUMBER_RANGE: f"{{column}} must be a number below {NUMBER_LIMIT:,} in size; got {{value}}",
