@@ -67,14 +67,6 @@ WORKFORCE_RUNS = [
     c for c in readme_commands() if c.startswith("workforce") and not c.startswith(NEEDS_A_SERVER)
 ]
 # README commands that do not work on the sample (strict: when fixed, this list must shrink).
-FAILS_ON_THE_SAMPLE: dict[str, str] = {}
-
-
-def _expected_to_fail(command: str) -> list[pytest.MarkDecorator]:
-    reasons = [reason for start, reason in FAILS_ON_THE_SAMPLE.items() if command.startswith(start)]
-    return [pytest.mark.xfail(strict=True, reason=reason) for reason in reasons]
-
-
 WITH_A_SERVER = [c for c in readme_commands() if c.startswith(NEEDS_A_SERVER)]
 SUITES = "python -m workforce.suites"
 SUITE_COMMANDS = [c for c in readme_commands() if c.startswith(SUITES)]
@@ -121,9 +113,7 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.usefixtures("prefect_harness")
-@pytest.mark.parametrize(
-    "command", [pytest.param(c, marks=_expected_to_fail(c)) for c in WORKFORCE_RUNS]
-)
+@pytest.mark.parametrize("command", WORKFORCE_RUNS)
 def test_a_readme_command_runs_on_the_sample(
     command: str, scratch: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
