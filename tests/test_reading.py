@@ -13,6 +13,7 @@ built in ``tmp_path`` by the parametrised tests below.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import re
 import shutil
@@ -33,6 +34,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import workforce.extract_io as extract_io
+import workforce.readers.csv_reader as csv_reader
 from transforms.schema import (
     EXTRACT_COLUMNS,
     EXTRACT_NAMES,
@@ -326,6 +328,37 @@ def test_bom_csv_reads_the_first_column_name(tmp_path: Path) -> None:
     drop = _drop_with(tmp_path, "bom")
     frame = read_drop(drop).extracts["staff"].frame
     assert frame.get_column("employee_id").to_list() == ["E1"]
+
+
+@pytest.mark.parametrize("end_of_line", ["\n", "\r\n", "\r"])
+def test_a_csv_reads_the_same_from_disk_and_from_memory(tmp_path: Path, end_of_line: str) -> None:
+    # From disk polars maps the file; a stream without a file behind it is parsed from the
+    # bytes read: the same table either way, byte-order mark and quoted line breaks included.
+    rows = ["\ufeffa,b,c", f'1,"two{end_of_line}lines",3', '" x ",,"say ""hi"""', "", "4,5,6"]
+    text = end_of_line.join(rows)
+    path = tmp_path / "staff.csv"
+    path.write_bytes(text.encode())
+    with path.open("rb") as on_disk:
+        from_disk = csv_reader.CsvReader().read(on_disk, path.name)
+    from_memory = csv_reader.CsvReader().read(io.BytesIO(text.encode()), path.name)
+    assert from_disk.header == from_memory.header == ("a", "b", "c")
+    assert from_disk.cells.equals(from_memory.cells)
+    assert from_disk.cells.row(0) == (2, "1", f"two{end_of_line}lines", "3")
+
+
+def test_a_csv_that_changes_while_it_is_read_fails_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drop = _drop_with(tmp_path)
+    rewound = csv_reader._rewound
+
+    def rewound_after_another_row_arrives(source: BinaryIO) -> bool:
+        with (drop / "staff.csv").open("a") as growing:
+            growing.write("E9,SW100009,Social worker,SW,Team A,North,1,permanent,2020-01-01,,,2\n")
+        return rewound(source)
+
+    monkeypatch.setattr(csv_reader, "_rewound", rewound_after_another_row_arrives)
+    assert _failure(drop) == "staff.csv: the file changed while it was read; run again"
 
 
 def test_a_10_mb_value_is_refused_naming_its_row(tmp_path: Path) -> None:

@@ -51,6 +51,11 @@ TRIMMED_WHITESPACE = (
 )
 
 
+_TRIMMED_CLASS = "[" + "".join(f"\\x{{{ord(mark):X}}}" for mark in TRIMMED_WHITESPACE) + "]"
+# A value that trimming would change: empty, or starting or ending with whitespace.
+_NEEDS_TRIMMING = f"^$|^{_TRIMMED_CLASS}|{_TRIMMED_CLASS}$"
+
+
 @dataclass(frozen=True)
 class RawExtract:
     """One extract as read: known columns as text, canonical lower-case names."""
@@ -240,12 +245,12 @@ def _raw_extract(name: ExtractName, path: Path, table: ReadTable) -> RawExtract:
             f"{', '.join(missing)}{_delimiter_hint(header)}"
         )
     position = {column: index for index, column in enumerate(canonical) if column in known}
-    trimmed = table.cells.select(
-        SOURCE_ROW,
-        *(
-            pl.col(f"c{index}").str.strip_chars(TRIMMED_WHITESPACE).replace("", None)
-            for index in range(len(header))
-        ),
+    cells = table.cells
+    trimmed = pl.DataFrame(
+        [
+            cells.get_column(SOURCE_ROW),
+            *(_trimmed(cells.get_column(f"c{i}")) for i in range(len(header))),
+        ]
     )
     frame = trimmed.select(
         SOURCE_ROW,
@@ -258,9 +263,11 @@ def _raw_extract(name: ExtractName, path: Path, table: ReadTable) -> RawExtract:
     )
     findings = _named_findings(name, table.findings, canonical, position)
     flagged = findings.filter(pl.col("row").is_not_null()).get_column("row")
-    frame = frame.filter(
+    kept = frame.select(
         ~pl.all_horizontal(pl.col(known).is_null()) | pl.col(SOURCE_ROW).is_in(flagged.implode())
-    )
+    ).to_series()
+    if not kept.all():  # blank rows are rare: no copy of a large extract without them
+        frame = frame.filter(kept)
     return RawExtract(
         name=name,
         path=path,
@@ -268,6 +275,14 @@ def _raw_extract(name: ExtractName, path: Path, table: ReadTable) -> RawExtract:
         ignored_columns=_ignored_columns(header, canonical, known, trimmed),
         findings=findings,
     )
+
+
+def _trimmed(values: pl.Series) -> pl.Series:
+    """``values`` trimmed of ``TRIMMED_WHITESPACE``, empty values as null; ``values``
+    itself (no copy of a large column) when no value needs either, as is usual."""
+    if not values.str.contains(_NEEDS_TRIMMING).any():
+        return values
+    return values.str.strip_chars(TRIMMED_WHITESPACE).replace("", None)
 
 
 def _delimiter_hint(header: Sequence[str | None]) -> str:

@@ -493,8 +493,9 @@ def validate_drop(drop: Drop, as_of: dt.date, max_quarantine_share: float) -> Va
         )
         if name == "caseloads":
             findings = _withhold_private_values(findings, raw.frame, known_workers)
-        found_rows = findings.select(pl.col("row").alias(SOURCE_ROW)).drop_nulls().unique()
-        details = record_details(name, raw.frame.join(found_rows, on=SOURCE_ROW, how="semi"), as_of)
+        found_rows = findings.get_column("row").drop_nulls().unique()
+        with_findings = raw.frame.filter(pl.col(SOURCE_ROW).is_in(found_rows.implode()))
+        details = record_details(name, with_findings, as_of)
         findings = with_record_details(findings, details)
         quarantined = _row_set(findings, pl.col("severity") == ERROR)
         held_back_rules = [spec.rule for spec, _ in outcomes if spec.holds_back]

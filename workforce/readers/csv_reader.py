@@ -12,6 +12,8 @@ the header. Lines may end with LF, CRLF or (old Mac exports) CR alone.
 from __future__ import annotations
 
 import codecs
+import os
+import re
 from typing import BinaryIO
 
 import numpy as np
@@ -29,6 +31,8 @@ from workforce.readers.base import (
 )
 
 _BOM = b"\xef\xbb\xbf"
+# Any byte that ``bytes.strip`` would keep: a file without one is empty.
+_NOT_BLANK = re.compile(rb"[^ \t\n\r\x0b\x0c]")
 QUOTE, COMMA, LINE_FEED, CARRIAGE_RETURN = (ord(mark) for mark in '",\n\r')
 # Bytes of a CSV file scanned at a time (UTF-8 check, record scan), so memory stays a small
 # multiple of the block however large the extract is.
@@ -41,16 +45,24 @@ class CsvReader:
 
     def read(self, source: BinaryIO, file_name: str) -> ReadTable:
         data = source.read()
-        if data.startswith(_BOM):
-            data = data[len(_BOM) :]
+        # The checks below see the byte-order mark as part of the first header cell, which
+        # changes none of them; polars skips it. (Slicing it off would copy the file.)
+        text_start = len(_BOM) if data.startswith(_BOM) else 0
         end_of_line = line_ending(data)
         _check_utf8(file_name, data, end_of_line)
-        if not data.strip():
+        if _NOT_BLANK.search(data, text_start) is None:
             raise RunFailure(f"{file_name}: the file is empty (no header row)")
         _check_records(file_name, data, end_of_line)
+        size = len(data)
+        # Polars parses an open file by mapping it: with our copy of its bytes let go
+        # first, a large extract is held in memory once, not twice.
+        parsed: BinaryIO | bytes = data
+        if _rewound(source):
+            parsed = source
+            del data
         try:
             cells = pl.read_csv(
-                data,
+                parsed,
                 has_header=False,
                 infer_schema=False,
                 quote_char='"',
@@ -58,7 +70,10 @@ class CsvReader:
                 raise_if_empty=True,
             )
         except (pl.exceptions.PolarsError, ValueError) as error:
-            raise _parse_failure(file_name, data, end_of_line, error) from None
+            text = _bytes_of(parsed)[text_start:]
+            raise _parse_failure(file_name, text, end_of_line, error) from None
+        if parsed is source and os.fstat(source.fileno()).st_size != size:
+            raise RunFailure(f"{file_name}: the file changed while it was read; run again")
         cells = cells.rename({old: f"c{index}" for index, old in enumerate(cells.columns)})
         header = tuple(cells.row(0))
         body = cells.slice(1).with_row_index(SOURCE_ROW, offset=2)
@@ -67,6 +82,23 @@ class CsvReader:
             cells=body.with_columns(pl.col(SOURCE_ROW).cast(pl.Int64)),
             findings=cell_findings([]),
         )
+
+
+def _rewound(source: BinaryIO) -> bool:
+    """Whether ``source`` is a file on disk, now back at its start for polars to read."""
+    try:
+        source.fileno()
+        source.seek(0)
+    except (OSError, ValueError):  # io.UnsupportedOperation is both
+        return False
+    return True
+
+
+def _bytes_of(parsed: BinaryIO | bytes) -> bytes:
+    if isinstance(parsed, bytes):
+        return parsed
+    parsed.seek(0)
+    return parsed.read()
 
 
 def line_ending(data: bytes) -> int:
