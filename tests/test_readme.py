@@ -127,6 +127,8 @@ def test_a_readme_command_runs_on_the_sample(
     assert result.exit_code == 0, result.output
     if arguments[0] in ("run", "backfill"):
         assert "wrote " in result.output
+    if arguments[0] == "run":  # the sample has warnings (and no error): the console says so
+        assert re.search(r"data quality: 0 errors and [\d,]+ warnings in ", result.output)
 
 
 _HELP_SCRIPT = """

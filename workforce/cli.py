@@ -170,6 +170,8 @@ def _print_run_warnings(published: dict[str, Path]) -> None:
     and the count of the others, from the published ``data_quality.csv``."""
     import polars as pl
 
+    from transforms.report import plural
+
     findings_file = published.get("data_quality.csv")
     if findings_file is None or not findings_file.exists():
         return
@@ -179,7 +181,8 @@ def _print_run_warnings(published: dict[str, Path]) -> None:
     errors = findings.filter(pl.col("severity") == "error").height
     warnings = findings.filter(pl.col("severity") == "warning").height
     if errors or warnings:
-        _say(f"data quality: {errors} error and {warnings} warning findings in {findings_file}")
+        counts = f"{plural(errors, 'error')} and {plural(warnings, 'warning')}"
+        _say(f"data quality: {counts} in {findings_file}")
 
 
 def _notify_failure(urls: tuple[str, ...], as_of: dt.date | None, problem: RunFailure) -> None:
