@@ -37,17 +37,8 @@ SAMPLE_STAFF = 600
 DROP_DATE = "2026-11-20"
 YEAR = 2025
 REFERENCE = f"{YEAR}-09-30"
-PAY_CONFIG = """[census]
-recruitment_bonus = 1
-retention_bonus = 0
-performance_award = 0
-car_allowance = 2
-relocation_package = 1
-regional_weighting = 0
-cost_swe = 1
-cost_dbs = 1
-other_allowances = "None"
-"""
+# The sample's settings state the 2025+ return's pay items.
+SAMPLE_SETTINGS = ROOT / "sample_data" / "sample.toml"
 _PHASE_MARK = "PHASES "
 
 # Runs in a fresh process: the phases of writing and checking, timed without start-up.
@@ -125,15 +116,13 @@ def _measure(size: int, scratch: Path, env: dict[str, str]) -> SizeResult:
         check=True, cwd=ROOT, env=env, capture_output=True,
     )  # fmt: skip
     result = SizeResult(size, input_mb=sum(p.stat().st_size for p in drop.iterdir()) / 1e6)
-    config = scratch / "census.toml"
-    config.write_text(PAY_CONFIG)
     out = scratch / f"out{size}"
     written = out / f"csww_{YEAR}_380.xml"
     workforce = str(BIN / "workforce")
     commands = {
         "validate": [workforce, "validate", "--input", str(drop), "--as-of", REFERENCE],
         "write": [workforce, "census", "--input", str(drop), "--year", str(YEAR),
-                  "--output", str(out), "--config", str(config)],
+                  "--output", str(out), "--config", str(SAMPLE_SETTINGS)],
         "check": [workforce, "census", "check", str(written), "--output", str(out / "check")],
         "check --against": [workforce, "census", "check", str(written),
                             "--output", str(out / "against"), "--against", str(drop)],
