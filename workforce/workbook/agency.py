@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from openpyxl.worksheet.worksheet import Worksheet
 
-from transforms.definitions import METRICS_BY_NAME
 from transforms.views.details import agency_trend
 from transforms.views.history import by_scope
-from workforce.workbook.cells import DATE, value_format
+from workforce.workbook.cells import DATE, metric_format
 from workforce.workbook.charts import line_chart
 from workforce.workbook.common import (
     metric_column,
@@ -19,7 +18,7 @@ from workforce.workbook.context import KPI, WorkbookContext
 from workforce.workbook.layout import SheetLayout
 from workforce.workbook.tables import Column
 
-RATE = value_format(METRICS_BY_NAME[KPI])
+RATE = metric_format(KPI)
 
 
 def agency_sheet(sheet: Worksheet, context: WorkbookContext) -> None:

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from openpyxl.worksheet.worksheet import Worksheet
 
-from transforms.definitions import METRICS_BY_NAME
 from transforms.views.details import caseload_bands, over_threshold
 from transforms.views.history import by_scope
-from workforce.workbook.cells import INTEGER, value_format
+from workforce.workbook.cells import INTEGER, metric_format
 from workforce.workbook.charts import column_chart
 from workforce.workbook.common import (
     metric_column,
@@ -28,8 +27,8 @@ TEAM_METRICS = (
     "max_caseload",
     "case_holders_over_threshold_rate",
 )
-SHARE = value_format(METRICS_BY_NAME["case_holders_over_threshold_rate"])
-FTE = value_format(METRICS_BY_NAME["employed_fte"])
+SHARE = metric_format("case_holders_over_threshold_rate")
+FTE = metric_format("employed_fte")
 
 
 def caseloads_sheet(sheet: Worksheet, context: WorkbookContext) -> None:

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from transforms.definitions import MetricDefinition
+from transforms.definitions import METRICS_BY_NAME, MetricDefinition
 from transforms.targets import MET, MISSED, WITHIN_TOLERANCE
 from transforms.views.changes import display_decimals
 from transforms.views.labels import NO_CHANGE, STATUS_WORDS
@@ -82,6 +82,12 @@ def value_format(definition: MetricDefinition) -> str:
     if definition.unit in ("fte", "days"):
         return "#,##" + _fixed(decimals)
     return _fixed(decimals)
+
+
+def metric_format(metric: str) -> str:
+    """``value_format`` of the metric named ``metric`` (for a column showing its values
+    or figures of the same kind)."""
+    return value_format(METRICS_BY_NAME[metric])
 
 
 def value_format_with_unit(definition: MetricDefinition) -> str:

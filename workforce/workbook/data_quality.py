@@ -7,15 +7,14 @@ from __future__ import annotations
 
 from openpyxl.worksheet.worksheet import Worksheet
 
-from transforms.definitions import METRICS_BY_NAME
 from transforms.report import data_quality_verdict
 from transforms.views.data_quality import extract_overview, findings_by_rule, todo_list
-from workforce.workbook.cells import INTEGER, value_format
+from workforce.workbook.cells import INTEGER, metric_format
 from workforce.workbook.context import WorkbookContext
 from workforce.workbook.layout import SheetLayout
 from workforce.workbook.tables import Column
 
-SHARE = value_format(METRICS_BY_NAME["agency_rate"])
+SHARE = metric_format("agency_rate")
 
 
 def data_quality_sheet(sheet: Worksheet, context: WorkbookContext) -> None:

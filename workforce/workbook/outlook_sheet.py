@@ -8,19 +8,18 @@ from __future__ import annotations
 
 from openpyxl.worksheet.worksheet import Worksheet
 
-from transforms.definitions import METRICS_BY_NAME
 from transforms.views.details import agency_trend, extrapolation
 from transforms.views.outlook import levers, outlook_trend
 from transforms.views.text import day
-from workforce.workbook.cells import DATE, INTEGER, value_format
+from workforce.workbook.cells import DATE, INTEGER, metric_format
 from workforce.workbook.charts import line_chart
 from workforce.workbook.common import metric_column, status_column
 from workforce.workbook.context import KPI, WorkbookContext
 from workforce.workbook.layout import SheetLayout
 from workforce.workbook.tables import Column
 
-RATE = value_format(METRICS_BY_NAME[KPI])
-FTE = value_format(METRICS_BY_NAME["agency_fte"])
+RATE = metric_format(KPI)
+FTE = metric_format("agency_fte")
 NOT_A_FORECAST = "If nothing else changes: not a forecast."
 
 

@@ -13,14 +13,14 @@ import polars as pl
 from transforms.definitions import METRICS_BY_NAME
 from transforms.views.trend import KPI, THEMES, Theme, theme_frame
 from workforce.settings import Settings
-from workforce.workbook.cells import DATE, value_format
+from workforce.workbook.cells import DATE, metric_format, value_format
 from workforce.workbook.charts import line_chart
 from workforce.workbook.common import metric_column, not_supplied_text, status_column
 from workforce.workbook.layout import SheetLayout
 from workforce.workbook.properties import set_properties
 from workforce.workbook.tables import Column, TableRegistry
 
-RATE = value_format(METRICS_BY_NAME[KPI])
+RATE = metric_format(KPI)
 
 
 def _columns(theme: Theme) -> list[Column]:

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from openpyxl.worksheet.worksheet import Worksheet
 
-from transforms.definitions import METRICS_BY_NAME
 from transforms.views.details import trust_leaving_reasons
 from transforms.views.history import by_scope, month_end_trend
-from workforce.workbook.cells import DATE, INTEGER, value_format
+from workforce.workbook.cells import DATE, INTEGER, metric_format
 from workforce.workbook.charts import line_chart
 from workforce.workbook.common import metric_column
 from workforce.workbook.context import WorkbookContext
@@ -38,8 +37,8 @@ TEAM_METRICS = (
     "international_starters",
     "nqsw_starters",
 )
-SHARE = value_format(METRICS_BY_NAME["turnover_rate"])
-FTE = value_format(METRICS_BY_NAME["employed_fte"])
+SHARE = metric_format("turnover_rate")
+FTE = metric_format("employed_fte")
 
 
 def turnover_sheet(sheet: Worksheet, context: WorkbookContext) -> None:

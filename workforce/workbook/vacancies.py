@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from openpyxl.worksheet.worksheet import Worksheet
 
-from transforms.definitions import METRICS_BY_NAME
 from transforms.scopes import SCOPE, SCOPE_VALUE
 from transforms.views.details import funded_by_scope, vacancy_cells
 from transforms.views.history import by_scope
-from workforce.workbook.cells import value_format
+from workforce.workbook.cells import metric_format
 from workforce.workbook.common import (
     metric_column,
     not_supplied_text,
@@ -25,7 +24,7 @@ TEAM_METRICS = (
     "employed_fte",
     "agency_fte",
 )
-FTE = value_format(METRICS_BY_NAME["employed_fte"])
+FTE = metric_format("employed_fte")
 
 
 def vacancies_sheet(sheet: Worksheet, context: WorkbookContext) -> None:
