@@ -68,6 +68,30 @@ def test_charts_plot_what_their_titles_name(book: openpyxl.Workbook) -> None:
                                                   ["Agency spend (12 months)"]]  # fmt: skip
 
 
+def test_charts_read_as_on_the_hr_workbook(book: openpyxl.Workbook) -> None:
+    def charts(sheet: str) -> list[LineChart]:
+        return list(getattr(book[sheet], "_charts"))  # noqa: B009
+
+    def axis_title(chart: LineChart) -> str:
+        title = chart.y_axis.title
+        assert title is not None
+        assert title.tx is not None
+        assert title.tx.rich is not None
+        return "".join(run.t for p in title.tx.rich.p for run in p.r or [])
+
+    (agency,) = charts("Agency")
+    dashes = [s.graphicalProperties.line.prstDash for s in agency.series]
+    assert dashes == ["solid", "dash", "solid"]  # the target under the glide path
+    assert agency.y_axis.scaling.min == 0
+    turnover, stability = charts("Turnover and stability")
+    assert stability.y_axis.scaling.min is None  # its own scale: not drawn flat near 80%
+    (vacancies,) = charts("Vacancies")
+    assert axis_title(vacancies) == "Percentage"  # two metrics: the axis names their unit
+    assert axis_title(turnover) == "Turnover rate (FTE)"
+    # A theme's two charts print side by side: one print range beside the table's.
+    assert len(str(book["Turnover and stability"].print_area).split(",")) == 2
+
+
 def test_trend_workbook_saves_and_reopens(book: openpyxl.Workbook, tmp_path: Path) -> None:
     path = tmp_path / "again.xlsx"
     book.save(path)

@@ -11,6 +11,7 @@ import openpyxl
 import polars as pl
 
 from transforms.definitions import METRICS_BY_NAME
+from transforms.views.labels import UNIT_WORDS
 from transforms.views.trend import KPI, THEMES, Theme, theme_frame
 from workforce.settings import Settings
 from workforce.workbook.cells import DATE, metric_format, value_format
@@ -67,21 +68,29 @@ def build_trend_workbook(
         area = layout.table(theme.sheet.replace(" ", "") + "Trend", frame, columns, "Trust")
         if frame.height > 1:
             sources = [column.source for column in columns]
-            for title, plotted in theme.charts:
-                if KPI in plotted:
-                    plotted = (*plotted, f"{KPI}__target", "glide")
-                first = METRICS_BY_NAME[plotted[0]]
+            # Two charts of a theme are narrower, so they print side by side on one page.
+            width_cm = 20 if len(theme.charts) == 1 else 13
+            for title, metrics in theme.charts:
+                first = METRICS_BY_NAME[metrics[0]]
+                plotted = (*metrics, f"{KPI}__target", "glide") if KPI in metrics else metrics
                 layout.chart(
                     line_chart(
                         sheet,
                         area,
                         series=[sources.index(name) + 1 for name in plotted],
                         title=title,
-                        y_title=first.label,
+                        # The axis of several metrics is named by their unit.
+                        y_title=first.label if len(metrics) == 1 else UNIT_WORDS[first.unit],
                         y_format=value_format(first),
                         x_title="As of",
+                        # The agency rate is read against its target from zero, as on the
+                        # Agency sheet; other series on their own scale, as on the
+                        # Turnover sheet (a stability index near 80% is not drawn flat).
+                        y_min=0.0 if KPI in metrics else None,
+                        # The target under a glide path that meets it: dashed.
+                        dashed=(sources.index(f"{KPI}__target") + 1,) if KPI in metrics else (),
                     ),
-                    width_cm=20,
+                    width_cm=width_cm,
                     height_cm=10,
                 )
         layout.finish(label_columns=1, trust_name=settings.trust.name, as_of=end, period=period)
